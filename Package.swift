@@ -1,0 +1,109 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Ringway: an ASGI-shaped Swift networking runtime on a per-core io_uring reactor.
+//
+// Module map (one folder per layer, see README "Architecture"):
+//   RingwayCore      Sources/Core          shared value types (Headers, byte helpers)
+//   CURing           Sources/CURing        liburing + the few shims Swift cannot import (Linux only)
+//   RingwayRuntime   Sources/Runtime       backends, event loops, buffers, connections, the app interface
+//   RingwayHTTPCodec Sources/HTTP/Codec    sans-I/O HTTP/1.1 parser and serializer
+//   RingwayHTTP      Sources/HTTP/Server   the HTTP/1.1 connection handler on top of the runtime
+//   Ringway          Sources/Ringway       umbrella: `Server`, re-exports
+//   RingwayTestSupport Sources/TestSupport in-memory and live test clients for users' tests
+//   ringway          Sources/ringway       the CLI (`ringway serve`)
+// Toolchain modules named `Runtime` and `Testing` exist, hence the prefixed names.
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Ringway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Ringway", targets: ["Ringway"]),
+        .library(name: "RingwayTestSupport", targets: ["RingwayTestSupport"]),
+        .executable(name: "ringway", targets: ["ringway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .target(name: "RingwayCore", path: "Sources/Core", swiftSettings: strict),
+        .target(
+            name: "CURing",
+            path: "Sources/CURing",
+            linkerSettings: [.linkedLibrary("uring", .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "RingwayRuntime",
+            dependencies: [
+                "RingwayCore",
+                .target(name: "CURing", condition: .when(platforms: [.linux])),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Runtime",
+            swiftSettings: strict
+        ),
+        .target(name: "RingwayHTTPCodec", dependencies: ["RingwayCore"], path: "Sources/HTTP/Codec", swiftSettings: strict),
+        .target(
+            name: "RingwayHTTP",
+            dependencies: [
+                "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/HTTP/Server",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Ringway",
+            dependencies: [
+                "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Ringway",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "RingwayTestSupport",
+            dependencies: ["Ringway", "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec"],
+            path: "Sources/TestSupport",
+            swiftSettings: strict
+        ),
+        .target(name: "RingwayDemo", dependencies: ["Ringway"], path: "Sources/Demo", swiftSettings: strict),
+        .executableTarget(
+            name: "ringway",
+            dependencies: [
+                "Ringway", "RingwayDemo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/ringway",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CoreTests", dependencies: ["RingwayCore"], swiftSettings: strict),
+        .testTarget(name: "HTTPCodecTests", dependencies: ["RingwayHTTPCodec", "RingwayCore"], swiftSettings: strict),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["RingwayRuntime", "RingwayCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Ringway", "RingwayDemo", "RingwayTestSupport", "RingwayRuntime", "RingwayCore", "RingwayHTTPCodec"],
+            swiftSettings: strict
+        ),
+    ]
+)

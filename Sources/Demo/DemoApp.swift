@@ -1,0 +1,67 @@
+public import Ringway
+
+/// The demo application `ringway serve` runs: the routes of the benchmark suite and a
+/// small index page.
+///
+/// - `GET /plaintext` → `Hello, World!` (`text/plain`)
+/// - `GET /json` → `{"message":"Hello, World!"}` (`application/json`)
+/// - `POST /echo` → the request body back, with its content-type
+/// - `GET /` → an HTML index
+public struct DemoApp: Application {
+    public init() {}
+
+    static let plaintext = Array("Hello, World!".utf8)
+    static let json = Array(#"{"message":"Hello, World!"}"#.utf8)
+    static let plaintextHeaders: Headers = [("content-type", "text/plain")]
+    static let jsonHeaders: Headers = [("content-type", "application/json")]
+    static let htmlHeaders: Headers = [("content-type", "text/html; charset=utf-8")]
+    static let index = Array("""
+        <!doctype html>
+        <html lang="en">
+        <head><meta charset="utf-8"><title>Ringway</title></head>
+        <body>
+        <h1>Ringway</h1>
+        <p>An ASGI-shaped Swift runtime on io_uring. Routes of this demo:</p>
+        <ul>
+        <li><a href="/plaintext">GET /plaintext</a> — <code>Hello, World!</code></li>
+        <li><a href="/json">GET /json</a> — a JSON message</li>
+        <li><code>POST /echo</code> — echoes the request body and its content-type</li>
+        </ul>
+        </body>
+        </html>
+
+        """.utf8)
+
+    public func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        guard case .http(let request) = scope else { return }  // no lifespan needs
+        switch (request.method, request.path) {
+        case ("GET", "/plaintext"), ("HEAD", "/plaintext"):
+            try await respond(send, 200, Self.plaintextHeaders, Self.plaintext)
+        case ("GET", "/json"), ("HEAD", "/json"):
+            try await respond(send, 200, Self.jsonHeaders, Self.json)
+        case ("GET", "/"), ("HEAD", "/"):
+            try await respond(send, 200, Self.htmlHeaders, Self.index)
+        case ("POST", "/echo"):
+            var body: [UInt8] = []
+            while true {
+                let message = try await receive()
+                guard case .httpRequest(let chunk, let more) = message else { return }  // client left
+                body.append(contentsOf: chunk)
+                if !more { break }
+            }
+            var headers = Headers()
+            headers.append(name: "content-type".utf8, value: request.headers.first("content-type") ?? ArraySlice("application/octet-stream".utf8))
+            try await respond(send, 200, headers, body)
+        case (_, "/plaintext"), (_, "/json"), (_, "/"), (_, "/echo"):
+            let allowed = request.path == "/echo" ? "POST" : "GET, HEAD"
+            try await respond(send, 405, [("content-type", "text/plain"), ("allow", allowed)], Array("Method Not Allowed\n".utf8))
+        default:
+            try await respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
+        }
+    }
+
+    private func respond(_ send: Send, _ status: Int, _ headers: Headers, _ body: [UInt8]) async throws {
+        try await send(.httpResponseStart(status: status, headers: headers))
+        try await send(.httpResponseBody(body: body, moreBody: false))
+    }
+}

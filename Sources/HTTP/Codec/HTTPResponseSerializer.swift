@@ -1,0 +1,165 @@
+public import RingwayCore
+
+/// Writes HTTP/1.1 response heads and chunked-body framing into a byte buffer.
+///
+/// Every name must be a token and every value free of control characters (HTAB aside), so an
+/// application cannot inject a header or split a response; on a throw the buffer is left as
+/// it was. Nothing here decides framing: the caller adds Content-Length, Transfer-Encoding,
+/// Connection, Date… through `extraHeaders`.
+public enum HTTPResponseSerializer {
+    /// Appends the status line, `head.headers`, `extraHeaders` and the empty line.
+    public static func writeHead(_ head: HTTPResponseHead, extraHeaders: Headers, into buffer: inout [UInt8]) throws(HTTPSerializerError) {
+        guard (100...999).contains(head.status) else { throw HTTPSerializerError(.invalidStatus(head.status)) }
+        if let reason = head.reason {
+            for byte in reason.utf8 where !(ASCII.isFieldVisible(byte) || ASCII.isWhitespace(byte)) {
+                throw HTTPSerializerError(.invalidReasonPhrase)
+            }
+        }
+        let reason = head.reason ?? reasonPhrase(for: head.status)
+        let start = buffer.count
+        buffer.reserveCapacity(
+            start + 15 + reason.utf8.count + head.headers.byteCount + extraHeaders.byteCount
+                + 4 * (head.headers.count + extraHeaders.count)
+        )
+        append("HTTP/1.1 ", to: &buffer)
+        buffer.append(0x30 + UInt8(head.status / 100))
+        buffer.append(0x30 + UInt8(head.status / 10 % 10))
+        buffer.append(0x30 + UInt8(head.status % 10))
+        buffer.append(ASCII.space)
+        buffer.append(contentsOf: reason.utf8)
+        append("\r\n", to: &buffer)
+        do throws(HTTPSerializerError) {
+            try appendFields(head.headers, firstIndex: 0, inTrailers: false, to: &buffer)
+            try appendFields(extraHeaders, firstIndex: head.headers.count, inTrailers: false, to: &buffer)
+        } catch {
+            buffer.removeSubrange(start...)
+            throw error
+        }
+        append("\r\n", to: &buffer)
+    }
+
+    /// Appends one chunk: `<hex size>\r\n<data>\r\n`. An empty `body` writes nothing, since a
+    /// zero-size chunk would end the body.
+    public static func writeChunk(_ body: some Collection<UInt8>, into buffer: inout [UInt8]) {
+        let count = body.count
+        guard count > 0 else { return }
+        let digits = (Int.bitWidth - count.leadingZeroBitCount + 3) / 4
+        buffer.reserveCapacity(buffer.count + digits + 4 + count)
+        for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+            let nibble = UInt8(truncatingIfNeeded: count >> shift) & 0xF
+            buffer.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)  // 0x57 + 10 == "a"
+        }
+        append("\r\n", to: &buffer)
+        buffer.append(contentsOf: body)
+        append("\r\n", to: &buffer)
+    }
+
+    /// Appends the last chunk, the trailers if any, and the empty line that ends the body.
+    public static func writeLastChunk(trailers: Headers?, into buffer: inout [UInt8]) throws(HTTPSerializerError) {
+        let start = buffer.count
+        append("0\r\n", to: &buffer)
+        if let trailers {
+            do throws(HTTPSerializerError) {
+                try appendFields(trailers, firstIndex: 0, inTrailers: true, to: &buffer)
+            } catch {
+                buffer.removeSubrange(start...)
+                throw error
+            }
+        }
+        append("\r\n", to: &buffer)
+    }
+
+    /// The standard reason phrase of `status` (RFC 9110 §15 and common extensions), or
+    /// `Unknown`.
+    public static func reasonPhrase(for status: Int) -> String {
+        switch status {
+        case 100: "Continue"
+        case 101: "Switching Protocols"
+        case 102: "Processing"
+        case 103: "Early Hints"
+        case 200: "OK"
+        case 201: "Created"
+        case 202: "Accepted"
+        case 203: "Non-Authoritative Information"
+        case 204: "No Content"
+        case 205: "Reset Content"
+        case 206: "Partial Content"
+        case 207: "Multi-Status"
+        case 208: "Already Reported"
+        case 226: "IM Used"
+        case 300: "Multiple Choices"
+        case 301: "Moved Permanently"
+        case 302: "Found"
+        case 303: "See Other"
+        case 304: "Not Modified"
+        case 305: "Use Proxy"
+        case 307: "Temporary Redirect"
+        case 308: "Permanent Redirect"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 402: "Payment Required"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 406: "Not Acceptable"
+        case 407: "Proxy Authentication Required"
+        case 408: "Request Timeout"
+        case 409: "Conflict"
+        case 410: "Gone"
+        case 411: "Length Required"
+        case 412: "Precondition Failed"
+        case 413: "Content Too Large"
+        case 414: "URI Too Long"
+        case 415: "Unsupported Media Type"
+        case 416: "Range Not Satisfiable"
+        case 417: "Expectation Failed"
+        case 418: "I'm a teapot"
+        case 421: "Misdirected Request"
+        case 422: "Unprocessable Content"
+        case 423: "Locked"
+        case 424: "Failed Dependency"
+        case 425: "Too Early"
+        case 426: "Upgrade Required"
+        case 428: "Precondition Required"
+        case 429: "Too Many Requests"
+        case 431: "Request Header Fields Too Large"
+        case 451: "Unavailable For Legal Reasons"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        case 505: "HTTP Version Not Supported"
+        case 506: "Variant Also Negotiates"
+        case 507: "Insufficient Storage"
+        case 508: "Loop Detected"
+        case 510: "Not Extended"
+        case 511: "Network Authentication Required"
+        default: "Unknown"
+        }
+    }
+
+    /// Validates and appends `name: value\r\n` for each field.
+    private static func appendFields(_ fields: Headers, firstIndex: Int, inTrailers: Bool, to buffer: inout [UInt8]) throws(HTTPSerializerError) {
+        for index in fields.indices {
+            let name = fields.name(at: index)
+            let value = fields.value(at: index)
+            guard !name.isEmpty, name.allSatisfy(ASCII.isToken) else {
+                throw HTTPSerializerError(.invalidFieldName(index: firstIndex + index), inTrailers: inTrailers)
+            }
+            guard value.allSatisfy({ ASCII.isFieldVisible($0) || ASCII.isWhitespace($0) }) else {
+                throw HTTPSerializerError(.invalidFieldValue(name: String(decoding: name, as: UTF8.self)), inTrailers: inTrailers)
+            }
+            buffer.append(contentsOf: name)
+            append(": ", to: &buffer)
+            buffer.append(contentsOf: value)
+            append("\r\n", to: &buffer)
+        }
+    }
+
+    @inline(__always)
+    private static func append(_ literal: StaticString, to buffer: inout [UInt8]) {
+        // An ASCII StaticString's utf8Start points at `utf8CodeUnitCount` valid bytes.
+        buffer.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+}

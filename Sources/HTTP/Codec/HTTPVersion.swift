@@ -1,0 +1,17 @@
+/// The HTTP version of a request line (`HTTP/major.minor`).
+public struct HTTPVersion: Sendable, Hashable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+
+    public init(major: Int, minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    /// `HTTP/1.0`.
+    public static let http1_0 = HTTPVersion(major: 1, minor: 0)
+    /// `HTTP/1.1`.
+    public static let http1_1 = HTTPVersion(major: 1, minor: 1)
+
+    public var description: String { "HTTP/\(major).\(minor)" }
+}

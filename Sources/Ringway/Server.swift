@@ -1,0 +1,149 @@
+@_exported public import RingwayCore
+@_exported public import RingwayHTTP
+@_exported public import RingwayHTTPCodec
+@_exported public import RingwayRuntime
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// A Ringway server: lifespan, event loops on the selected backend, HTTP/1.1, graceful
+/// shutdown. A swift-service-lifecycle `Service`: run it in a `ServiceGroup` to get
+/// SIGTERM/SIGINT handling, or call `run()` and `shutdown()` yourself.
+///
+/// ```swift
+/// let server = Server(app: hello, configuration: .init(host: "0.0.0.0", port: 8000))
+/// try await server.run()
+/// ```
+public final class Server: Service, Sendable {
+    /// The listening configuration.
+    public let configuration: ServerConfiguration
+    /// HTTP limits and headers.
+    public let http: HTTPServerConfiguration
+    private let application: any Application
+    private let logger: Logger
+    private let environment: [String: String]
+    private let backendFlag: String?
+    private let shared = Mutex<Shared>(Shared())
+
+    private struct Shared: ~Copyable {
+        var address: PeerAddress?
+        var backend: BackendKind?
+        var listeningWaiters: [CheckedContinuation<PeerAddress, any Error>] = []
+        var startFailure: (any Error)?
+        var stopRequested = false
+        var stopWaiter: CheckedContinuation<Void, Never>?
+    }
+
+    /// - Parameters:
+    ///   - backendFlag: a `--backend` value from the command line, which takes precedence
+    ///     over `RINGWAY_BACKEND` and `configuration.backend`.
+    ///   - environment: where `RINGWAY_BACKEND` is read from (the process environment by default).
+    public init(
+        app: some Application,
+        configuration: ServerConfiguration = ServerConfiguration(),
+        http: HTTPServerConfiguration = HTTPServerConfiguration(),
+        logger: Logger = Logger(label: "ringway"),
+        backendFlag: String? = nil,
+        environment: [String: String] = ProcessEnvironment.current
+    ) {
+        self.application = app
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+        self.backendFlag = backendFlag
+        self.environment = environment
+    }
+
+    /// The bound address once listening (the ephemeral port when `port` was 0).
+    public var boundAddress: PeerAddress? { shared.withLock { $0.address } }
+    /// The backend in use once listening.
+    public var backend: BackendKind? { shared.withLock { $0.backend } }
+
+    /// Waits until the server listens and returns its address; throws the startup error.
+    public func waitUntilListening() async throws -> PeerAddress {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready = shared.withLock { shared -> Result<PeerAddress, any Error>? in
+                if let failure = shared.startFailure { return .failure(failure) }
+                if let address = shared.address { return .success(address) }
+                shared.listeningWaiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    /// Starts a graceful shutdown of a running server (as SIGTERM would).
+    public func shutdown() {
+        let waiter = shared.withLock { shared -> CheckedContinuation<Void, Never>? in
+            shared.stopRequested = true
+            defer { shared.stopWaiter = nil }
+            return shared.stopWaiter
+        }
+        waiter?.resume()
+    }
+
+    /// Runs the server until graceful shutdown (ServiceLifecycle signal, `shutdown()`, or
+    /// task cancellation): lifespan startup, listen, serve, stop accepting, drain, lifespan
+    /// shutdown. Throws `LifespanError`, `BackendError`, `BackendSelectionError` or
+    /// `SocketError` when it cannot start.
+    public func run() async throws {
+        let lifespan = LifespanRunner(application: application, logger: logger)
+        let runtime: ServerRuntime
+        let address: PeerAddress
+        do {
+            let kind = try BackendSelection.resolve(flag: backendFlag, environment: environment, configured: configuration.backend)
+            let factory = try BackendSelection.factory(for: kind, environment: environment, logger: logger)
+            try await lifespan.startup()
+            let state = lifespan.state.snapshot
+            let initializer = HTTPConnectionInitializer(application: application, configuration: http, logger: logger,
+                                                        stateProvider: { state })
+            runtime = ServerRuntime(configuration: configuration, initializer: initializer, logger: logger)
+            address = try runtime.start(backend: factory)
+            logger.notice("Ringway listening on http://\(address) (backend \(factory.kind), \(runtime.loops.count) loop\(runtime.loops.count == 1 ? "" : "s"))")
+            let waiters = shared.withLock { shared in
+                shared.address = address
+                shared.backend = factory.kind
+                defer { shared.listeningWaiters = [] }
+                return shared.listeningWaiters
+            }
+            for waiter in waiters { waiter.resume(returning: address) }
+        } catch {
+            let waiters = shared.withLock { shared in
+                shared.startFailure = error
+                defer { shared.listeningWaiters = [] }
+                return shared.listeningWaiters
+            }
+            for waiter in waiters { waiter.resume(throwing: error) }
+            await lifespan.shutdown()
+            throw error
+        }
+
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await waitForStopRequest()
+            } onCancel: {
+                shutdown()
+            }
+        } onGracefulShutdown: {
+            self.shutdown()
+        }
+
+        logger.notice("shutting down: no longer accepting connections")
+        await runtime.stopAccepting()
+        let forced = await runtime.drain(timeout: configuration.shutdownTimeout)
+        await lifespan.shutdown()
+        runtime.stopLoops()
+        logger.notice("shutdown complete\(forced > 0 ? " (\(forced) connection(s) closed at the timeout)" : "")")
+    }
+
+    private func waitForStopRequest() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let stop = shared.withLock { shared -> Bool in
+                if shared.stopRequested { return true }
+                shared.stopWaiter = continuation
+                return false
+            }
+            if stop { continuation.resume() }
+        }
+    }
+}

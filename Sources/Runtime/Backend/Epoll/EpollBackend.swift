@@ -1,0 +1,225 @@
+#if os(Linux)
+import CURing
+import Glibc
+
+/// The epoll backend: readiness turned into completions by doing the syscall when the fd
+/// is ready.
+///
+/// Level-triggered on purpose: each ready socket gets one `recv` per loop turn (fair to
+/// every other socket, like one multishot CQE), pausing is just dropping the interest,
+/// and nothing is lost when a handler does not drain the socket — edge-triggered would
+/// require reading until `EAGAIN` before returning to the loop.
+final class EpollBackend: IOBackend {
+    let kind = BackendKind.epoll
+
+    /// What the loop asked for on one fd.
+    private struct Interest {
+        var acceptToken: IOToken?
+        var receiveToken: IOToken?
+        var sendToken: IOToken?
+        var sendMessage: UnsafeMutablePointer<msghdr>?
+        var registeredEvents: UInt32 = 0
+        var isEmpty: Bool { acceptToken == nil && receiveToken == nil && sendToken == nil }
+    }
+
+    /// A completion produced outside `epoll_wait` (an immediate send, a stop), delivered at
+    /// the start of the next `poll` so handlers never re-enter themselves.
+    private enum Ready {
+        case sent(IOToken, Int)
+        case receiveEnded(IOToken, Int32)
+        case acceptEnded(IOToken, Int32)
+    }
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private var interests: [Interest?] = []
+    private var ready: [Ready] = []
+    private let receiveBuffer: UnsafeMutableRawBufferPointer
+    private var events: UnsafeMutablePointer<epoll_event>
+    private static let maxEvents = 256
+    private static let wakeMarker = UInt64.max
+    private static let receiveBufferSize = 64 * 1024
+
+    init() throws(BackendError) {
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw BackendError(backend: .epoll, operation: "epoll_create1", errno: errno) }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else {
+            let code = errno
+            Glibc.close(epollFD)
+            throw BackendError(backend: .epoll, operation: "eventfd", errno: code)
+        }
+        var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.wakeMarker))
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
+            let code = errno
+            Glibc.close(wakeFD)
+            Glibc.close(epollFD)
+            throw BackendError(backend: .epoll, operation: "epoll_ctl(eventfd)", errno: code)
+        }
+        receiveBuffer = .allocate(byteCount: Self.receiveBufferSize, alignment: 16)
+        events = .allocate(capacity: Self.maxEvents)
+    }
+
+    private func withInterest(_ fd: Int32, _ body: (inout Interest) -> Void) {
+        let index = Int(fd)
+        if index >= interests.count { interests.append(contentsOf: repeatElement(nil, count: index - interests.count + 64)) }
+        var interest = interests[index] ?? Interest()
+        body(&interest)
+        let wanted = (interest.acceptToken != nil || interest.receiveToken != nil ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0)
+            | (interest.sendToken != nil ? EPOLLOUT.rawValue : 0)
+        if wanted != interest.registeredEvents {
+            var event = epoll_event(events: wanted, data: epoll_data_t(u64: UInt64(UInt32(bitPattern: fd))))
+            if wanted == 0 {
+                // DEL rather than MOD(0): EPOLLHUP/EPOLLERR are reported even with no interest.
+                _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+            } else {
+                _ = epoll_ctl(epollFD, interest.registeredEvents == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event)
+            }
+            interest.registeredEvents = wanted
+        }
+        interests[index] = interest.isEmpty && interest.registeredEvents == 0 ? nil : interest
+    }
+
+    func startAccepting(fd: Int32, token: IOToken) {
+        withInterest(fd) { $0.acceptToken = token }
+    }
+
+    func stopAccepting(fd: Int32, token: IOToken) {
+        withInterest(fd) { $0.acceptToken = nil }
+        ready.append(.acceptEnded(token, ECANCELED))
+    }
+
+    func startReceiving(fd: Int32, token: IOToken) {
+        withInterest(fd) { $0.receiveToken = token }
+    }
+
+    func stopReceiving(fd: Int32, token: IOToken) {
+        withInterest(fd) { $0.receiveToken = nil }
+        ready.append(.receiveEnded(token, ECANCELED))
+    }
+
+    func send(fd: Int32, message: UnsafeMutablePointer<msghdr>, token: IOToken) {
+        let result = sendmsg(fd, message, Int32(MSG_NOSIGNAL))
+        if result >= 0 {
+            ready.append(.sent(token, result))
+        } else if errno == EAGAIN || errno == EWOULDBLOCK {
+            withInterest(fd) {
+                $0.sendToken = token
+                $0.sendMessage = message
+            }
+        } else {
+            ready.append(.sent(token, -Int(errno)))
+        }
+    }
+
+    func cancelSend(fd: Int32, token: IOToken) {
+        var wasPending = false
+        withInterest(fd) {
+            if $0.sendToken == token {
+                wasPending = true
+                $0.sendToken = nil
+                $0.sendMessage = nil
+            }
+        }
+        if wasPending { ready.append(.sent(token, -Int(ECANCELED))) }
+    }
+
+    func close(fd: Int32) {
+        if Int(fd) < interests.count, interests[Int(fd)] != nil {
+            _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+            interests[Int(fd)] = nil
+        }
+        _ = Glibc.close(fd)
+    }
+
+    func poll(timeoutNanoseconds: Int64?, sink: any CompletionSink) throws(BackendError) {
+        var timeoutMilliseconds: Int32 = -1
+        if !ready.isEmpty {
+            timeoutMilliseconds = 0
+        } else if let timeoutNanoseconds {
+            timeoutMilliseconds = Int32(clamping: (timeoutNanoseconds + 999_999) / 1_000_000)
+        }
+        deliverReady(sink)
+        let count = epoll_wait(epollFD, events, Int32(Self.maxEvents), timeoutMilliseconds)
+        if count < 0 {
+            if errno == EINTR { return }
+            throw BackendError(backend: .epoll, operation: "epoll_wait", errno: errno)
+        }
+        for index in 0..<Int(count) {
+            let event = events[index]
+            if event.data.u64 == Self.wakeMarker {
+                var counter: UInt64 = 0
+                _ = read(wakeFD, &counter, 8)
+                continue
+            }
+            handle(fd: Int32(truncatingIfNeeded: event.data.u64), events: event.events, sink: sink)
+        }
+        deliverReady(sink)
+    }
+
+    private func deliverReady(_ sink: any CompletionSink) {
+        while !ready.isEmpty {
+            let batch = ready
+            ready.removeAll(keepingCapacity: true)
+            for completion in batch {
+                switch completion {
+                case .sent(let token, let result): sink.sendCompleted(token: token, result: result)
+                case .receiveEnded(let token, let error): sink.receiveEnded(token: token, error: error)
+                case .acceptEnded(let token, let error): sink.acceptEnded(token: token, error: error)
+                }
+            }
+        }
+    }
+
+    private func handle(fd: Int32, events: UInt32, sink: any CompletionSink) {
+        guard Int(fd) < interests.count, let interest = interests[Int(fd)] else { return }
+        if let token = interest.acceptToken, events & EPOLLIN.rawValue != 0 {
+            // Bounded batch: other sockets get their turn before the backlog is emptied.
+            for _ in 0..<64 {
+                let accepted = ringway_accept4(fd, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+                if accepted >= 0 {
+                    sink.acceptCompleted(token: token, result: accepted)
+                } else {
+                    if errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED && errno != EINTR {
+                        sink.acceptCompleted(token: token, result: -errno)
+                    }
+                    break
+                }
+                guard interests[Int(fd)]?.acceptToken == token else { break }
+            }
+            return
+        }
+        if let token = interest.sendToken, let message = interest.sendMessage,
+           events & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+            let result = sendmsg(fd, message, Int32(MSG_NOSIGNAL))
+            if result >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
+                let outcome = result >= 0 ? result : -Int(errno)
+                withInterest(fd) {
+                    $0.sendToken = nil
+                    $0.sendMessage = nil
+                }
+                sink.sendCompleted(token: token, result: outcome)
+            }
+        }
+        guard let current = interests[Int(fd)], let token = current.receiveToken,
+              events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 else { return }
+        let received = recv(fd, receiveBuffer.baseAddress, receiveBuffer.count, 0)
+        if received > 0 {
+            sink.receiveCompleted(token: token, bytes: UnsafeRawBufferPointer(rebasing: receiveBuffer[..<received]))
+        } else if received == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            let error = received == 0 ? 0 : errno
+            withInterest(fd) { $0.receiveToken = nil }
+            sink.receiveEnded(token: token, error: error)
+        }
+    }
+
+    func makeWaker() -> any LoopWaker { EventFDWaker(fd: wakeFD) }
+
+    func shutdown() {
+        receiveBuffer.deallocate()
+        events.deallocate()
+        _ = Glibc.close(wakeFD)
+        _ = Glibc.close(epollFD)
+    }
+}
+#endif

@@ -1,0 +1,251 @@
+#if os(Linux)
+import CURing
+import Glibc
+
+/// The io_uring backend: multishot accept, multishot recv into a provided-buffer ring,
+/// `sendmsg` gather writes, async cancel, and an eventfd polled by a multishot poll for
+/// cross-thread wakeups.
+///
+/// The ring is set up as the liburing authors recommend for one-thread-per-ring servers:
+/// `SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL`, CQ four times the SQ, registered ring fd,
+/// no SQPOLL. It must therefore be created and driven on its loop's thread only.
+final class IOURingBackend: IOBackend {
+    let kind = BackendKind.ioUring
+
+    /// The operation a CQE belongs to, kept in the top byte of `user_data`.
+    private enum Operation: UInt64 {
+        case accept = 1, receive, send, cancel, wake
+    }
+
+    private var ring = io_uring()
+    private let buffers: ProvidedBufferRing
+    private let wakeFD: Int32
+    /// The fd of every multishot receive in flight (or waiting to be re-armed), by token.
+    private var armedReceives: [IOToken: Int32] = [:]
+    /// Receives stopped by `-ENOBUFS`, re-armed once buffers have been returned.
+    private var receivesToRearm: [(fd: Int32, token: IOToken)] = []
+    /// Completions produced outside the kernel (a stop for a receive waiting to be re-armed).
+    private var syntheticReceiveEnds: [IOToken] = []
+    private var wakeCounter: UInt64 = 0
+
+    static let submissionEntries: UInt32 = 1024
+    static let bufferCount: UInt32 = 1024
+    static let bufferSize = 4096
+
+    init() throws(BackendError) {
+        var params = io_uring_params()
+        params.flags = UInt32(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE)
+        params.cq_entries = Self.submissionEntries * 4
+        let result = io_uring_queue_init_params(Self.submissionEntries, &ring, &params)
+        guard result == 0 else {
+            throw BackendError(backend: .ioUring, operation: "io_uring_queue_init_params", errno: -result,
+                               detail: Self.setupAdvice(errno: -result))
+        }
+        _ = io_uring_register_ring_fd(&ring)  // an optimisation only; older kernels refuse it
+        do {
+            buffers = try ProvidedBufferRing(uring: &ring, groupID: 0, entries: Self.bufferCount, bufferSize: Self.bufferSize)
+        } catch {
+            io_uring_queue_exit(&ring)
+            throw error
+        }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else {
+            let code = errno
+            buffers.release(uring: &ring)
+            io_uring_queue_exit(&ring)
+            throw BackendError(backend: .ioUring, operation: "eventfd", errno: code)
+        }
+        try Self.requireOpcodes(&ring)
+        armWakePoll()
+    }
+
+    /// Explains the usual reasons ring setup is refused.
+    static func setupAdvice(errno code: Int32) -> String {
+        switch code {
+        case EPERM: "io_uring is disabled (sysctl kernel.io_uring_disabled) or blocked by seccomp"
+        case ENOSYS: "this kernel has no io_uring (or a seccomp profile hides it)"
+        case EINVAL: "the kernel lacks SINGLE_ISSUER/DEFER_TASKRUN (needs Linux 6.1 or newer)"
+        case ENOMEM: "locked-memory limit too low (raise RLIMIT_MEMLOCK)"
+        default: ""
+        }
+    }
+
+    /// Fails unless the kernel supports every opcode this backend submits.
+    private static func requireOpcodes(_ ring: inout io_uring) throws(BackendError) {
+        let needed: [(Int32, String)] = [
+            (Int32(IORING_OP_ACCEPT.rawValue), "ACCEPT"), (Int32(IORING_OP_RECV.rawValue), "RECV"),
+            (Int32(IORING_OP_SENDMSG.rawValue), "SENDMSG"), (Int32(IORING_OP_ASYNC_CANCEL.rawValue), "ASYNC_CANCEL"),
+            (Int32(IORING_OP_POLL_ADD.rawValue), "POLL_ADD"),
+        ]
+        for (opcode, name) in needed where ringway_uring_probe_opcode(&ring, opcode) != 1 {
+            throw BackendError(backend: .ioUring, operation: "probe", detail: "kernel lacks IORING_OP_\(name)")
+        }
+    }
+
+    @inline(__always)
+    private static func userData(_ operation: Operation, _ token: IOToken) -> UInt64 {
+        operation.rawValue << 56 | (token & 0x00FF_FFFF_FFFF_FFFF)
+    }
+
+    /// The next free submission entry, submitting queued ones first if the SQ is full.
+    @inline(__always)
+    private func nextSQE() -> UnsafeMutablePointer<io_uring_sqe> {
+        if let sqe = io_uring_get_sqe(&ring) { return sqe }
+        _ = io_uring_submit(&ring)
+        // After a submit the SQ has room: SUBMIT_ALL consumed every queued entry.
+        return io_uring_get_sqe(&ring)!
+    }
+
+    private func armWakePoll() {
+        let sqe = nextSQE()
+        io_uring_prep_poll_multishot(sqe, wakeFD, UInt32(POLLIN))
+        io_uring_sqe_set_data64(sqe, Self.userData(.wake, 0))
+    }
+
+    func startAccepting(fd: Int32, token: IOToken) {
+        let sqe = nextSQE()
+        io_uring_prep_multishot_accept(sqe, fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+        io_uring_sqe_set_data64(sqe, Self.userData(.accept, token))
+    }
+
+    func stopAccepting(fd: Int32, token: IOToken) {
+        cancel(Self.userData(.accept, token))
+    }
+
+    func startReceiving(fd: Int32, token: IOToken) {
+        armedReceives[token] = fd
+        submitReceive(fd: fd, token: token)
+    }
+
+    private func submitReceive(fd: Int32, token: IOToken) {
+        let sqe = nextSQE()
+        io_uring_prep_recv_multishot(sqe, fd, nil, 0, 0)
+        sqe.pointee.flags |= ringway_sqe_buffer_select()
+        sqe.pointee.buf_group = buffers.groupID
+        io_uring_sqe_set_data64(sqe, Self.userData(.receive, token))
+    }
+
+    func stopReceiving(fd: Int32, token: IOToken) {
+        if let index = receivesToRearm.firstIndex(where: { $0.token == token }) {
+            receivesToRearm.remove(at: index)
+            armedReceives[token] = nil
+            syntheticReceiveEnds.append(token)
+            return
+        }
+        cancel(Self.userData(.receive, token))
+    }
+
+    func send(fd: Int32, message: UnsafeMutablePointer<msghdr>, token: IOToken) {
+        let sqe = nextSQE()
+        io_uring_prep_sendmsg(sqe, fd, message, UInt32(MSG_NOSIGNAL))
+        io_uring_sqe_set_data64(sqe, Self.userData(.send, token))
+    }
+
+    func cancelSend(fd: Int32, token: IOToken) {
+        cancel(Self.userData(.send, token))
+    }
+
+    private func cancel(_ target: UInt64) {
+        let sqe = nextSQE()
+        io_uring_prep_cancel64(sqe, target, 0)
+        io_uring_sqe_set_data64(sqe, Self.userData(.cancel, 0))
+    }
+
+    func close(fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    func poll(timeoutNanoseconds: Int64?, sink: any CompletionSink) throws(BackendError) {
+        for token in syntheticReceiveEnds { sink.receiveEnded(token: token, error: ECANCELED) }
+        syntheticReceiveEnds.removeAll(keepingCapacity: true)
+
+        var cqe: UnsafeMutablePointer<io_uring_cqe>? = nil
+        let result: Int32
+        if let timeoutNanoseconds {
+            var timeout = __kernel_timespec(tv_sec: timeoutNanoseconds / 1_000_000_000, tv_nsec: timeoutNanoseconds % 1_000_000_000)
+            result = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &timeout, nil)
+        } else {
+            result = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, nil, nil)
+        }
+        if result < 0 && result != -ETIME && result != -EINTR && result != -EAGAIN && result != -EBUSY {
+            throw BackendError(backend: .ioUring, operation: "io_uring_submit_and_wait_timeout", errno: -result)
+        }
+        drainCompletions(sink: sink)
+    }
+
+    /// Walks every ready CQE, then advances the CQ once per batch.
+    private func drainCompletions(sink: any CompletionSink) {
+        let batchSize = 256
+        withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<io_uring_cqe>?.self, capacity: batchSize) { batch in
+            while true {
+                let count = Int(ringway_peek_cqes(&ring, batch.baseAddress!, UInt32(batchSize)))
+                if count == 0 { break }
+                for index in 0..<count {
+                    let entry = batch[index]!.pointee
+                    dispatch(userData: entry.user_data, result: entry.res, flags: entry.flags, sink: sink)
+                }
+                io_uring_cq_advance(&ring, UInt32(count))
+            }
+        }
+        if buffers.commit() || !receivesToRearm.isEmpty {
+            // Buffers are back: receives stopped by -ENOBUFS can run again.
+            let stopped = receivesToRearm
+            receivesToRearm.removeAll(keepingCapacity: true)
+            for receive in stopped { submitReceive(fd: receive.fd, token: receive.token) }
+        }
+    }
+
+    @inline(__always)
+    private func dispatch(userData: UInt64, result: Int32, flags: UInt32, sink: any CompletionSink) {
+        let token = userData & 0x00FF_FFFF_FFFF_FFFF
+        let more = flags & UInt32(IORING_CQE_F_MORE) != 0
+        switch Operation(rawValue: userData >> 56) {
+        case .receive:
+            if flags & UInt32(IORING_CQE_F_BUFFER) != 0 {
+                let id = UInt16(truncatingIfNeeded: ringway_cqe_buffer_id(flags))
+                if result > 0 { sink.receiveCompleted(token: token, bytes: buffers.bytes(id: id, length: Int(result))) }
+                buffers.recycle(id: id)
+            }
+            if !more {
+                if result == -ENOBUFS, let fd = armedReceives[token] {
+                    // Out of buffers: re-arm once this batch has returned the ones it used.
+                    receivesToRearm.append((fd, token))
+                } else if result > 0 {
+                    // The kernel ended the multishot after data (e.g. CQ overflow): keep going.
+                    if let fd = armedReceives[token] { submitReceive(fd: fd, token: token) }
+                } else {
+                    armedReceives[token] = nil
+                    sink.receiveEnded(token: token, error: -result)
+                }
+            }
+        case .send:
+            sink.sendCompleted(token: token, result: Int(result))
+        case .accept:
+            if result >= 0 || more { sink.acceptCompleted(token: token, result: result) }
+            if !more { sink.acceptEnded(token: token, error: result < 0 ? -result : 0) }
+        case .wake:
+            _ = read(wakeFD, &wakeCounter, 8)
+            if !more { armWakePoll() }
+        case .cancel, .none:
+            break
+        }
+    }
+
+    func makeWaker() -> any LoopWaker { EventFDWaker(fd: wakeFD) }
+
+    func shutdown() {
+        buffers.release(uring: &ring)
+        io_uring_queue_exit(&ring)
+        _ = Glibc.close(wakeFD)
+    }
+}
+
+/// Wakes a loop blocked in its backend by writing to its eventfd.
+struct EventFDWaker: LoopWaker {
+    let fd: Int32
+    func wake() {
+        var one: UInt64 = 1
+        _ = write(fd, &one, 8)
+    }
+}
+#endif

@@ -1,0 +1,299 @@
+import DequeModule
+import Dispatch
+#if os(Linux)
+import CURing
+#endif
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One thread, one backend, one run queue, one timer heap.
+///
+/// The loop is the Swift-concurrency `TaskExecutor` of the connections it owns: a task
+/// started with `Task(executorPreference: loop)` runs its nonisolated code on the loop
+/// thread, so I/O completions resume application code with no thread hop. Jobs enqueued
+/// from the loop thread go to a lock-free local queue; jobs from other threads go to a
+/// locked queue and wake the backend only when the loop is (about to be) blocked.
+///
+/// Everything not marked thread-safe is confined to the loop thread; that confinement is
+/// the invariant behind `@unchecked Sendable`, checked with `assertInLoop()` in debug builds.
+public final class EventLoop: TaskExecutor, @unchecked Sendable {
+    /// The loop's position in its group.
+    public let index: Int
+    /// The backend this loop runs on (known once the loop started).
+    public private(set) var backendKind: BackendKind
+    let logger: Logger
+
+    private var backend: (any IOBackend)!
+    private var waker: (any LoopWaker)?
+    private var thread = pthread_t()
+    private let threadRunning = Atomic<Bool>(false)
+
+    private var localJobs = Deque<UnownedJob>()
+    private var localWork = Deque<() -> Void>()
+    private let remote = Mutex<RemoteWork>(RemoteWork())
+    /// True while the loop may be blocked in `poll`: remote enqueuers must wake it.
+    private let mayBeBlocked = Atomic<Bool>(false)
+    private let stopRequested = Atomic<Bool>(false)
+
+    private var timers = TimerQueue()
+    private var registry = TargetRegistry()
+    private var pendingFlushes: [Connection] = []
+    /// Listeners this loop accepts on (loop-confined).
+    var listeners: [Listener] = []
+    /// Connections open on this loop (loop-confined).
+    private(set) var openConnections = 0
+
+    func connectionOpened() { openConnections += 1 }
+    func connectionClosed() { openConnections -= 1 }
+
+    private struct RemoteWork: ~Copyable {
+        var jobs: [UnownedJob] = []
+        var work: [@Sendable () -> Void] = []
+    }
+
+    init(index: Int, backend: BackendKind, logger: Logger) {
+        self.index = index
+        self.backendKind = backend
+        self.logger = logger
+    }
+
+    // MARK: Thread
+
+    /// Starts the loop thread and creates its backend there (io_uring's SINGLE_ISSUER needs
+    /// the ring created by the thread that submits). Throws the backend's setup error.
+    func start(makeBackend: @escaping @Sendable () throws(BackendError) -> any IOBackend) throws(BackendError) {
+        let started = DispatchSemaphore(value: 0)
+        let failure = Mutex<BackendError?>(nil)
+        let body: @Sendable () -> Void = { [self] in
+            do throws(BackendError) {
+                let backend = try makeBackend()
+                self.backend = backend
+                self.backendKind = backend.kind
+                self.waker = backend.makeWaker()
+            } catch {
+                failure.withLock { $0 = error }
+                started.signal()
+                return
+            }
+            #if os(Linux)
+            ringway_set_thread_name("ringway-loop-\(self.index)")
+            #endif
+            self.threadRunning.store(true, ordering: .releasing)
+            started.signal()
+            self.runLoop()
+        }
+        thread = Self.spawnThread(name: "ringway-loop-\(index)", body)
+        started.wait()
+        if let error = failure.withLock({ $0 }) {
+            pthread_join(thread, nil)
+            throw error
+        }
+    }
+
+    private static func spawnThread(name: String, _ body: @escaping @Sendable () -> Void) -> pthread_t {
+        final class Start { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(Start(body)).toOpaque()
+        let result = pthread_create(&thread, nil, { context in
+            // Balances passRetained above: the thread owns the closure box.
+            let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
+            start.body()
+            return nil
+        }, context)
+        precondition(result == 0, "pthread_create failed: \(result)")
+        return thread
+    }
+
+    /// Asks the loop to stop after its current iteration; thread-safe.
+    func requestStop() {
+        stopRequested.store(true, ordering: .sequentiallyConsistent)
+        waker?.wake()
+    }
+
+    /// Waits for the loop thread to exit (after `requestStop`). Not callable on the loop.
+    func join() {
+        precondition(!inLoop, "a loop cannot join itself")
+        if threadRunning.load(ordering: .acquiring) { pthread_join(thread, nil) }
+    }
+
+    /// Whether the caller runs on this loop's thread.
+    @inline(__always)
+    public var inLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    @inline(__always)
+    func assertInLoop(_ file: StaticString = #fileID, _ line: UInt = #line) {
+        assert(inLoop, "loop-confined state touched off its loop", file: file, line: line)
+    }
+
+    // MARK: Executor
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        if inLoop {
+            localJobs.append(job)
+        } else {
+            remote.withLock { $0.jobs.append(job) }
+            wakeIfBlocked()
+        }
+    }
+
+    /// Runs `work` on the loop thread: in order with other work, after the current job.
+    /// Thread-safe.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        if inLoop {
+            localWork.append(work)
+        } else {
+            remote.withLock { $0.work.append(work) }
+            wakeIfBlocked()
+        }
+    }
+
+    /// Runs `work` on the loop and returns its result to the (async) caller.
+    public func submit<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            execute { continuation.resume(with: Swift.Result { try work() }) }
+        }
+    }
+
+    @inline(__always)
+    private func wakeIfBlocked() {
+        if mayBeBlocked.load(ordering: .sequentiallyConsistent) { waker?.wake() }
+    }
+
+    // MARK: Timers (loop-confined)
+
+    /// Runs `action` on the loop after `nanoseconds`. Loop thread only.
+    @discardableResult
+    public func scheduleTimer(afterNanoseconds nanoseconds: UInt64, _ action: @escaping () -> Void) -> TimerID {
+        assertInLoop()
+        return timers.schedule(deadline: MonotonicClock.now &+ nanoseconds, action)
+    }
+
+    /// Cancels a timer that has not fired. Loop thread only.
+    public func cancelTimer(_ id: TimerID) {
+        assertInLoop()
+        timers.cancel(id)
+    }
+
+    // MARK: Run
+
+    private func runLoop() {
+        while !stopRequested.load(ordering: .relaxed) {
+            runReadyWork()
+            flushConnections()
+            var timeout: Int64? = nil
+            if !localJobs.isEmpty || !localWork.isEmpty {
+                timeout = 0
+            } else {
+                mayBeBlocked.store(true, ordering: .sequentiallyConsistent)
+                let remoteWaiting = remote.withLock { !$0.jobs.isEmpty || !$0.work.isEmpty }
+                if remoteWaiting || stopRequested.load(ordering: .sequentiallyConsistent) {
+                    timeout = 0
+                } else if let deadline = timers.nextDeadline() {
+                    let now = MonotonicClock.now
+                    timeout = deadline > now ? Int64(deadline - now) : 0
+                }
+            }
+            do {
+                try backend.poll(timeoutNanoseconds: timeout, sink: self)
+            } catch {
+                logger.critical("event loop \(index) cannot poll its backend: \(error)")
+                mayBeBlocked.store(false, ordering: .relaxed)
+                break
+            }
+            mayBeBlocked.store(false, ordering: .relaxed)
+            if !timers.isEmpty {
+                for action in timers.popDue(now: MonotonicClock.now) { action() }
+            }
+        }
+        // Whatever is still queued runs now, so continuations waiting on the loop finish.
+        runReadyWork()
+        registry.forEach { $0.loopStopped() }
+        runReadyWork()
+        backend.shutdown()
+    }
+
+    private func runReadyWork() {
+        let (jobs, work) = remote.withLock { remote -> ([UnownedJob], [@Sendable () -> Void]) in
+            guard !remote.jobs.isEmpty || !remote.work.isEmpty else { return ([], []) }
+            defer { remote.jobs.removeAll(keepingCapacity: true); remote.work.removeAll(keepingCapacity: true) }
+            return (remote.jobs, remote.work)
+        }
+        localJobs.append(contentsOf: jobs)
+        for item in work { localWork.append(item) }
+        // Bounded so a busy task cannot starve I/O: what is left runs after the next poll(0).
+        var budget = 4096
+        while budget > 0, let item = localWork.popFirst() {
+            item()
+            budget -= 1
+        }
+        let executor = asUnownedTaskExecutor()
+        while budget > 0, let job = localJobs.popFirst() {
+            job.runSynchronously(on: executor)
+            budget -= 1
+        }
+    }
+
+    // MARK: Registration and I/O (loop-confined)
+
+    /// The backend, for targets registered on this loop.
+    var io: any IOBackend {
+        assertInLoop()
+        return backend
+    }
+
+    func register(_ target: any IOTarget) -> IOToken {
+        assertInLoop()
+        return registry.insert(target)
+    }
+
+    func unregister(_ token: IOToken) {
+        assertInLoop()
+        registry.remove(token)
+    }
+
+    /// The number of registered targets (listeners and connections).
+    var registeredCount: Int { registry.count }
+
+    /// All registered targets, for shutdown.
+    func forEachTarget(_ body: (any IOTarget) -> Void) {
+        assertInLoop()
+        registry.forEach(body)
+    }
+
+    /// Queues `connection` to send its pending bytes once the current batch of work is done,
+    /// so writes made by many jobs of one loop turn leave in one syscall per socket.
+    func scheduleFlush(_ connection: Connection) {
+        pendingFlushes.append(connection)
+    }
+
+    private func flushConnections() {
+        guard !pendingFlushes.isEmpty else { return }
+        let connections = pendingFlushes
+        pendingFlushes.removeAll(keepingCapacity: true)
+        for connection in connections { connection.flushNow() }
+    }
+}
+
+extension EventLoop: CompletionSink {
+    func acceptCompleted(token: IOToken, result: Int32) {
+        registry[token]?.acceptCompleted(result: result)
+    }
+    func acceptEnded(token: IOToken, error: Int32) {
+        registry[token]?.acceptEnded(error: error)
+    }
+    func receiveCompleted(token: IOToken, bytes: UnsafeRawBufferPointer) {
+        registry[token]?.receiveCompleted(bytes)
+    }
+    func receiveEnded(token: IOToken, error: Int32) {
+        registry[token]?.receiveEnded(error: error)
+    }
+    func sendCompleted(token: IOToken, result: Int) {
+        registry[token]?.sendCompleted(result: result)
+    }
+}

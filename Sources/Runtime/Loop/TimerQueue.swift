@@ -1,0 +1,71 @@
+import HeapModule
+
+/// Identifies a scheduled timer so it can be cancelled.
+public struct TimerID: Hashable, Sendable {
+    let value: UInt64
+}
+
+/// The loop's timers: a min-heap by deadline with lazy cancellation.
+///
+/// Loop-confined. Deadlines are monotonic nanoseconds (`MonotonicClock.now`).
+struct TimerQueue {
+    private struct Entry: Comparable {
+        let deadline: UInt64
+        let id: UInt64
+        let action: () -> Void
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.deadline, lhs.id) < (rhs.deadline, rhs.id)
+        }
+        static func == (lhs: Entry, rhs: Entry) -> Bool { lhs.id == rhs.id }
+    }
+
+    private var heap = Heap<Entry>()
+    private var cancelled = Set<UInt64>()
+    private var nextID: UInt64 = 0
+
+    var isEmpty: Bool { heap.isEmpty }
+
+    mutating func schedule(deadline: UInt64, _ action: @escaping () -> Void) -> TimerID {
+        nextID &+= 1
+        heap.insert(Entry(deadline: deadline, id: nextID, action: action))
+        return TimerID(value: nextID)
+    }
+
+    mutating func cancel(_ id: TimerID) {
+        cancelled.insert(id.value)
+    }
+
+    /// The earliest deadline still scheduled (cancelled entries are dropped on the way).
+    mutating func nextDeadline() -> UInt64? {
+        while let first = heap.min, cancelled.contains(first.id) {
+            cancelled.remove(first.id)
+            _ = heap.removeMin()
+        }
+        return heap.min?.deadline
+    }
+
+    /// Removes and returns the actions of every timer due at `now`.
+    mutating func popDue(now: UInt64) -> [() -> Void] {
+        var due: [() -> Void] = []
+        while let first = heap.min, first.deadline <= now {
+            _ = heap.removeMin()
+            if cancelled.remove(first.id) == nil { due.append(first.action) }
+        }
+        return due
+    }
+}
+
+/// Monotonic time in nanoseconds (`CLOCK_MONOTONIC`).
+enum MonotonicClock {
+    static var now: UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) &* 1_000_000_000 &+ UInt64(spec.tv_nsec)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

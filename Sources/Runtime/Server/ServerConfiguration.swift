@@ -1,0 +1,58 @@
+/// How a server listens and runs. Every field has a documented default.
+public struct ServerConfiguration: Sendable {
+    /// Address to bind (`127.0.0.1`, `0.0.0.0`, `::`, or a name). Default `127.0.0.1`.
+    public var host: String
+    /// Port to bind; 0 picks an ephemeral port (see `Server.boundAddress`). Default 8000.
+    public var port: Int
+    /// The I/O backend. Default `.auto` (io_uring, else epoll). The CLI flag and
+    /// `RINGWAY_BACKEND` override it (see `BackendSelection`).
+    public var backend: BackendKind
+    /// Number of event loops, one thread and one listener each. Default: the core count.
+    public var loops: Int
+    /// `listen()` backlog per listener. Default 1024.
+    public var backlog: Int32
+    /// Queued response bytes per connection above which `send` suspends. Default 64 KiB.
+    public var writeHighWaterMark: Int
+    /// Queued response bytes at which suspended senders resume. Default 16 KiB.
+    public var writeLowWaterMark: Int
+    /// How long graceful shutdown waits for in-flight requests before closing them. Default 30 s.
+    public var shutdownTimeout: Duration
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8000,
+        backend: BackendKind = .auto,
+        loops: Int = ServerConfiguration.coreCount,
+        backlog: Int32 = 1024,
+        writeHighWaterMark: Int = 64 * 1024,
+        writeLowWaterMark: Int = 16 * 1024,
+        shutdownTimeout: Duration = .seconds(30)
+    ) {
+        self.host = host
+        self.port = port
+        self.backend = backend
+        self.loops = loops
+        self.backlog = backlog
+        self.writeHighWaterMark = writeHighWaterMark
+        self.writeLowWaterMark = writeLowWaterMark
+        self.shutdownTimeout = shutdownTimeout
+    }
+
+    /// The number of CPUs this process may run on.
+    public static var coreCount: Int {
+        #if os(Linux)
+        let count = Int(ringway_affinity_cpu_count())
+        if count > 0 { return count }
+        #endif
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}
+
+#if os(Linux)
+import CURing
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

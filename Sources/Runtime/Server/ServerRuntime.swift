@@ -1,0 +1,152 @@
+public import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The protocol-agnostic core of a server: event loops, one `SO_REUSEPORT` listener per
+/// loop, accepted connections handed to a `ConnectionInitializer`, and graceful shutdown
+/// (stop accepting, drain, force-close what is left, stop the loops).
+public final class ServerRuntime: Sendable {
+    /// The loops, in order; empty until `start`.
+    public var loops: [EventLoop] { state.withLock { $0.loops } }
+    /// The address actually bound (the ephemeral port when `port` was 0).
+    public var boundAddress: PeerAddress? { state.withLock { $0.boundAddress } }
+    /// The backend the loops run on (after `start`).
+    public var backend: BackendKind? { state.withLock { $0.loops.first?.backendKind } }
+
+    private let configuration: ServerConfiguration
+    private let initializer: any ConnectionInitializer
+    private let logger: Logger
+    private let state = Mutex<RuntimeState>(RuntimeState())
+
+    private struct RuntimeState: ~Copyable {
+        var loops: [EventLoop] = []
+        var boundAddress: PeerAddress?
+        var accepting = false
+    }
+
+    public init(configuration: ServerConfiguration, initializer: any ConnectionInitializer, logger: Logger) {
+        self.configuration = configuration
+        self.initializer = initializer
+        self.logger = logger
+    }
+
+    /// Starts the loops on `backend` (already selected, never `.auto` here) and listens.
+    public func start(backend factory: BackendFactory) throws -> PeerAddress {
+        precondition(loops.isEmpty, "ServerRuntime.start called twice")
+        var address = try SocketAddress(host: configuration.host, port: configuration.port)
+        let loopCount = max(1, configuration.loops)
+        var loops: [EventLoop] = []
+        var listenFDs: [Int32] = []
+        do {
+            for index in 0..<loopCount {
+                let loop = EventLoop(index: index, backend: factory.kind, logger: logger)
+                try loop.start(makeBackend: factory.make)
+                loops.append(loop)
+                let fd = try ListeningSocket.open(address: address, backlog: configuration.backlog, reusePort: true)
+                listenFDs.append(fd)
+                if index == 0, configuration.port == 0, let bound = SocketAddress.local(of: fd) {
+                    address = bound  // later listeners share the ephemeral port
+                }
+            }
+        } catch {
+            for fd in listenFDs { _ = close(fd) }
+            for loop in loops { loop.requestStop(); loop.join() }
+            throw error
+        }
+        let bound = SocketAddress.local(of: listenFDs[0])?.peerAddress ?? PeerAddress(host: configuration.host, port: configuration.port)
+        for (loop, fd) in zip(loops, listenFDs) {
+            let initializer = self.initializer
+            let configuration = self.configuration
+            let logger = self.logger
+            loop.execute {
+                let listener = Listener(fd: fd, loop: loop, logger: logger) { accepted in
+                    ListeningSocket.configureAccepted(accepted)
+                    let connection = Connection(
+                        fd: accepted, loop: loop,
+                        highWaterMark: configuration.writeHighWaterMark, lowWaterMark: configuration.writeLowWaterMark,
+                        onClose: { _ in loop.connectionClosed() })
+                    loop.connectionOpened()
+                    initializer.initialize(connection)
+                    connection.activate()
+                }
+                loop.listeners.append(listener)
+                listener.start()
+            }
+        }
+        state.withLock {
+            $0.loops = loops
+            $0.boundAddress = bound
+            $0.accepting = true
+        }
+        return bound
+    }
+
+    /// Stops accepting new connections on every loop; returns once listeners are closed.
+    public func stopAccepting() async {
+        for loop in loops {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                loop.execute {
+                    let listeners = loop.listeners
+                    loop.listeners.removeAll()
+                    guard !listeners.isEmpty else { return continuation.resume() }
+                    var remaining = listeners.count
+                    for listener in listeners {
+                        listener.stop {
+                            remaining -= 1
+                            if remaining == 0 { continuation.resume() }
+                        }
+                    }
+                }
+            }
+        }
+        state.withLock { $0.accepting = false }
+    }
+
+    /// The number of open connections across all loops.
+    public func openConnections() async -> Int {
+        var total = 0
+        for loop in loops {
+            total += (try? await loop.submit { loop.openConnections }) ?? 0
+        }
+        return total
+    }
+
+    /// Asks every connection to finish its exchange and close, waits up to `timeout`, then
+    /// closes whatever is left. Returns the number of connections that had to be forced.
+    @discardableResult
+    public func drain(timeout: Duration) async -> Int {
+        for loop in loops {
+            loop.execute { loop.forEachTarget { ($0 as? Connection)?.requestShutdown() } }
+        }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, await openConnections() > 0 {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let forced = await openConnections()
+        if forced > 0 {
+            logger.warning("shutdown timeout reached: closing \(forced) connection(s) with requests in flight")
+            for loop in loops {
+                loop.execute { loop.forEachTarget { ($0 as? Connection)?.close(graceful: false) } }
+            }
+            let hardDeadline = ContinuousClock.now + .seconds(2)
+            while ContinuousClock.now < hardDeadline, await openConnections() > 0 {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        return forced
+    }
+
+    /// Stops and joins every loop thread. Call after `drain`.
+    public func stopLoops() {
+        let loops = state.withLock { state -> [EventLoop] in
+            defer { state.loops = [] }
+            return state.loops
+        }
+        for loop in loops { loop.requestStop() }
+        for loop in loops { loop.join() }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Logging
+import Ringway
+import RingwayDemo
+import ServiceLifecycle
+
+@main
+struct RingwayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ringway",
+        abstract: "Ringway: an ASGI-shaped Swift runtime on io_uring.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the demo application.")
+
+    @Option(help: "Address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to bind (0 picks a free one).")
+    var port = 8000
+
+    @Option(help: "I/O backend: \(BackendKind.validNames). Overrides RINGWAY_BACKEND. Default: auto.")
+    var backend: String?
+
+    @Option(help: "Number of event loops (threads). Default: the number of cores.")
+    var loops: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Seconds graceful shutdown waits for in-flight requests.")
+    var shutdownTimeout: Int = 30
+
+    func validate() throws {
+        if let backend, BackendKind(name: backend) == nil {
+            throw ValidationError("unknown backend '\(backend)'; valid backends: \(BackendKind.validNames)")
+        }
+        guard Logger.Level(rawValue: logLevel.lowercased()) != nil else {
+            throw ValidationError("unknown log level '\(logLevel)'; use trace, debug, info, notice, warning, error or critical")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("port must be between 0 and 65535") }
+        if let loops, loops < 1 { throw ValidationError("--loops must be at least 1") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel.lowercased()) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "ringway")
+        var configuration = ServerConfiguration(host: host, port: port, shutdownTimeout: .seconds(shutdownTimeout))
+        if let loops { configuration.loops = loops }
+        let server = Server(app: DemoApp(), configuration: configuration, logger: logger, backendFlag: backend)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
