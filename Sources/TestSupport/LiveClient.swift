@@ -13,7 +13,8 @@ import Darwin
 /// Each client owns one connection and one serial queue doing its blocking socket calls,
 /// so hundreds of clients can run concurrently without blocking Swift's cooperative pool.
 public final class LiveClient: Sendable {
-    private let fd: Int32
+    private let descriptor: Atomic<Int32>
+    private var fd: Int32 { descriptor.load(ordering: .relaxed) }
     private let queue: DispatchQueue
     private let leftover = Mutex<[UInt8]>([])
 
@@ -60,11 +61,14 @@ public final class LiveClient: Sendable {
             _ = Glibc_close(fd)
             throw .system("connect \(host):\(port)", code)
         }
-        self.fd = fd
+        self.descriptor = Atomic(fd)
         self.queue = DispatchQueue(label: "ringway.live-client")
     }
 
-    deinit { _ = Glibc_close(fd) }
+    deinit {
+        let fd = descriptor.exchange(-1, ordering: .relaxed)
+        if fd >= 0 { _ = Glibc_close(fd) }
+    }
 
     /// Sends one request and reads its response. Adds `host` and, for a body, `content-length`.
     public func request(_ method: String, _ path: String, headers: Headers = Headers(), body: [UInt8] = []) async throws -> TestResponse {
@@ -120,11 +124,13 @@ public final class LiveClient: Sendable {
         _ = shutdown(fd, Int32(SHUT_WR))
     }
 
-    /// Closes the connection abruptly (RST when unread bytes are pending).
+    /// Closes the connection abruptly with an RST (SO_LINGER 0); later calls fail.
     public func abort() {
+        let fd = descriptor.exchange(-1, ordering: .relaxed)
+        guard fd >= 0 else { return }
         var linger = Glibc_linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc_linger>.size))
-        _ = shutdown(fd, Int32(SHUT_RDWR))
+        _ = Glibc_close(fd)
     }
 
     private func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws(LiveClientError) -> T) async throws -> T {

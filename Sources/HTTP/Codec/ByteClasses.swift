@@ -6,16 +6,19 @@ import Musl
 import Darwin
 #endif
 
-/// ASCII bytes and byte classes of RFC 9110/9112, as branch-light inline tests.
+/// ASCII bytes and byte classes of RFC 9110/9112, as inline tests with no call per byte.
 ///
 /// Classes are 128-bit masks split in two words (bit `n` set ⇔ byte `n` is in the class), so a
-/// test is a compare, a shift and an AND — no table load, no call in the scanning loops.
+/// test is a compare, a shift and an AND. The hot loops go further: header names use a
+/// 256-byte table, field values and targets are scanned eight bytes at a time (SWAR), and
+/// line ends are found with memchr.
 enum ASCII {
     static let htab: UInt8 = 0x09
     static let lf: UInt8 = 0x0A
     static let cr: UInt8 = 0x0D
     static let space: UInt8 = 0x20
     static let quote: UInt8 = 0x22
+    static let hash: UInt8 = 0x23
     static let percent: UInt8 = 0x25
     static let asterisk: UInt8 = 0x2A
     static let comma: UInt8 = 0x2C
@@ -24,13 +27,11 @@ enum ASCII {
     static let semicolon: UInt8 = 0x3B
     static let equals: UInt8 = 0x3D
     static let question: UInt8 = 0x3F
-    static let at: UInt8 = 0x40
     static let backslash: UInt8 = 0x5C
-    static let hash: UInt8 = 0x23
 
     /// tchar (RFC 9110 §5.6.2): `!#$%&'*+-.^_`|~`, DIGIT, ALPHA.
-    @usableFromInline static let tokenLow: UInt64 = 0x03FF_6CFA_0000_0000
-    @usableFromInline static let tokenHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+    static let tokenLow: UInt64 = 0x03FF_6CFA_0000_0000
+    static let tokenHigh: UInt64 = 0x57FF_FFFF_C7FF_FFFE
     /// Host field bytes: unreserved, sub-delims, `:`, `[`, `]`, `%` (RFC 3986 host and port).
     static let hostLow: UInt64 = 0x2FFF_7FF2_0000_0000
     static let hostHigh: UInt64 = 0x47FF_FFFE_AFFF_FFFE
@@ -46,6 +47,25 @@ enum ASCII {
 
     /// Whether `byte` is a tchar.
     @inline(__always) static func isToken(_ byte: UInt8) -> Bool { inClass(byte, tokenLow, tokenHigh) }
+
+    /// tchar as a 256-entry table, `1` for members: one load per byte in the name loop. A
+    /// StaticString lives in read-only data, so there is no lazy initialisation to check.
+    static let tokenTable: StaticString = """
+        0000000000000000000000000000000001011111001101101111111111000000\
+        0111111111111111111111111110001111111111111111111111111111101010\
+        0000000000000000000000000000000000000000000000000000000000000000\
+        0000000000000000000000000000000000000000000000000000000000000000
+        """
+
+    /// Index of the first byte from `start` that is not a tchar, or `bytes.count`.
+    @inline(__always)
+    static func firstNonToken(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        // The table has 256 one-byte entries, so any UInt8 indexes inside it.
+        let table = tokenTable.utf8Start
+        var position = start
+        while position < bytes.count, table[Int(bytes[position])] == 0x31 { position += 1 }
+        return position
+    }
 
     /// Whether `byte` may appear in a Host value (userinfo's `@` excluded).
     @inline(__always) static func isHost(_ byte: UInt8) -> Bool { inClass(byte, hostLow, hostHigh) }
@@ -96,6 +116,51 @@ enum ASCII {
         // `literal` is ASCII, so utf8Start points at `utf8CodeUnitCount` bytes.
         bytes.count == literal.utf8CodeUnitCount
             && bytes.elementsEqual(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Index of the first byte from `start` that is a control character (< 0x20) or DEL, or
+    /// `bytes.count`: the end of a field value's run of VCHAR, SP and obs-text.
+    ///
+    /// Eight bytes per step (SWAR): `(w - 0x20…) & ~w & 0x80…` flags bytes below 0x20; the
+    /// same on `w ^ 0x7F…` flags DEL. Only bytes above a true hit can be flagged falsely, so the
+    /// lowest flag is exact.
+    @inline(__always)
+    static func firstControl(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var position = start
+        while position &+ 8 <= bytes.count {
+            // `position + 8 <= bytes.count`: the eight-byte load stays inside the buffer.
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+            let control = (word &- ones &* 0x20) & ~word & highs
+            let flipped = word ^ (ones &* 0x7F)
+            let delete = (flipped &- ones) & ~flipped & highs
+            let hits = control | delete
+            if hits != 0 { return position &+ hits.trailingZeroBitCount >> 3 }
+            position &+= 8
+        }
+        while position < bytes.count, bytes[position] >= 0x20, bytes[position] != 0x7F { position += 1 }
+        return position
+    }
+
+    /// Index of the first byte from `start` that is not VCHAR (0x21–0x7E), or `bytes.count`:
+    /// the end of a request-target. Same SWAR scheme as `firstControl`; bytes of 0x7F and
+    /// above are flagged exactly by `((w & 0x7F…) + 0x01…) | w`.
+    @inline(__always)
+    static func firstNonVisible(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var position = start
+        while position &+ 8 <= bytes.count {
+            // `position + 8 <= bytes.count`: the eight-byte load stays inside the buffer.
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+            let low = (word &- ones &* 0x21) & ~word & highs
+            let high = (((word & ~highs) &+ ones) | word) & highs
+            let hits = low | high
+            if hits != 0 { return position &+ hits.trailingZeroBitCount >> 3 }
+            position &+= 8
+        }
+        while position < bytes.count, isVisible(bytes[position]) { position += 1 }
+        return position
     }
 
     /// Index of the first `byte` in `bytes[start..<end]`, or nil (memchr: vectorised).

@@ -30,7 +30,7 @@ struct FieldLine {
         if ASCII.isWhitespace(first) { throw HTTPParserError(leadingWhitespace) }
 
         let nameStart = position
-        while ASCII.isToken(section[position]) { position += 1 }
+        position = ASCII.firstNonToken(in: section, from: position)
         let nameEnd = position
         if section[position] != ASCII.colon {
             throw HTTPParserError(nameError(section, at: position, nameIsEmpty: nameEnd == nameStart))
@@ -40,21 +40,17 @@ struct FieldLine {
         position += 1
         while ASCII.isWhitespace(section[position]) { position += 1 }
         let valueStart = position
-        var valueEnd = position
-        while true {
-            let byte = section[position]
-            if ASCII.isFieldVisible(byte) {
-                position += 1
-                valueEnd = position
-            } else if ASCII.isWhitespace(byte) {
-                position += 1
-            } else {
-                break
-            }
+        // Runs of VCHAR, SP and obs-text go eight bytes at a time; HTAB is the one control
+        // character allowed, the line's CR the one expected.
+        position = ASCII.firstControl(in: section, from: position)
+        while section[position] == ASCII.htab {
+            position = ASCII.firstControl(in: section, from: position + 1)
         }
         guard section[position] == ASCII.cr else { throw HTTPParserError(.invalidHeaderValue) }
         guard section[position + 1] == ASCII.lf else { throw HTTPParserError(.bareCR) }
         index = position + 2
+        var valueEnd = position
+        while valueEnd > valueStart, ASCII.isWhitespace(section[valueEnd - 1]) { valueEnd -= 1 }
         return FieldLine(nameStart: nameStart, nameEnd: nameEnd, valueStart: valueStart, valueEnd: valueEnd)
     }
 

@@ -10,8 +10,7 @@ extension HTTPRequestParser {
         guard lineCount - 2 <= limits.maxHeaderCount else { throw HTTPParserError(.tooManyHeaders) }
 
         // Method: a token, then one SP.
-        var position = 0
-        while ASCII.isToken(head[position]) { position += 1 }
+        var position = ASCII.firstNonToken(in: head, from: 0)
         let methodEnd = position
         guard methodEnd > 0, head[position] == ASCII.space else {
             throw HTTPParserError(lineError(head, at: position, otherwise: methodEnd > 0 && head[position] == ASCII.cr ? .invalidRequestLine : .invalidMethod))
@@ -20,7 +19,7 @@ extension HTTPRequestParser {
         // Target: visible ASCII, then one SP.
         position += 1
         let targetStart = position
-        while ASCII.isVisible(head[position]) { position += 1 }
+        position = ASCII.firstNonVisible(in: head, from: position)
         let targetEnd = position
         guard targetEnd - targetStart <= limits.maxTargetLength else { throw HTTPParserError(.targetTooLong) }
         guard targetEnd > targetStart, head[position] == ASCII.space else {
@@ -65,7 +64,8 @@ extension HTTPRequestParser {
             version: version,
             headers: headers,
             keepAlive: !facts.connectionClose && (isHTTP11 || facts.connectionKeepAlive),
-            expectsContinue: facts.expectsContinue,
+            // An HTTP/1.0 client cannot wait for 100 Continue (RFC 9110 §10.1.1): ignore it.
+            expectsContinue: isHTTP11 && facts.expectsContinue,
             isUpgrade: isHTTP11 && facts.connectionUpgrade && facts.hasUpgrade,
             bodyFraming: framing
         )

@@ -32,16 +32,25 @@ public struct HTTPRequestParser: Sendable {
     private var chunkedBodyBytes: UInt64 = 0
 
     private enum State: Sendable {
+        /// Between requests.
         case idle
+        /// A CR arrived between requests; its LF must come next.
         case idleCR
+        /// Inside a head; `scanner` tracks it, `pending` holds its bytes if it came in pieces.
         case head
+        /// Inside a Content-Length body.
         case body(remaining: UInt64)
+        /// Expecting a chunk-size line (partial bytes in `pending`).
         case chunkSize
         case chunkData(remaining: UInt64)
+        /// After chunk data: its CR, then its LF.
         case chunkDataCR
         case chunkDataLF
+        /// After the last chunk: the trailer section, tracked by `scanner`.
         case trailers
+        /// Stopped after an upgrade head; bytes go to `upgradeLeftover`.
         case upgraded
+        /// Terminal.
         case failed(HTTPParserError)
     }
 

@@ -54,7 +54,8 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         self.configuration = configuration
         self.logger = logger
         self.stateProvider = stateProvider
-        self.parser = HTTPRequestParser(limits: configuration.limits)
+        // Upgrades (WebSocket) are not served yet: such requests are answered as plain HTTP.
+        self.parser = HTTPRequestParser(limits: configuration.limits, stopAtUpgrade: false)
     }
 
     /// Starts the connection's task on its loop.
@@ -155,7 +156,8 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
                 return nil
             }
             if readEnded || shuttingDown {
-                connection.close(graceful: true)
+                // Idle between requests: nothing unanswered to protect, so no lingering.
+                connection.close(graceful: true, linger: false)
                 return nil
             }
             await waitForEvent()
@@ -438,6 +440,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
             extra.append(name: "content-length", value: String(contentLength))
         }
         if chunked { extra.append(name: "transfer-encoding", value: "chunked") }
+        if shuttingDown { keepAlive = false }  // draining: this is the connection's last response
         if !keepAlive {
             extra.append(name: "connection", value: "close")
         } else if requestHead?.version == .http1_0 {

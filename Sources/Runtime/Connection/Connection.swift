@@ -244,15 +244,17 @@ public final class Connection: IOTarget, @unchecked Sendable {
         delegate?.connectionShutdownRequested()
     }
 
-    /// Closes the connection. Graceful: send what is queued, then FIN, then read until the
-    /// peer closes (bounded) so the response is not destroyed by an RST. Not graceful:
-    /// cancel everything in flight and close as soon as the kernel has let go.
-    public func close(graceful: Bool = true) {
+    /// Closes the connection. Graceful: send what is queued, then FIN, then (with `linger`)
+    /// read until the peer closes, bounded, so unread request bytes cannot turn the close
+    /// into an RST that destroys the response. Not graceful: cancel everything in flight
+    /// and close as soon as the kernel has let go.
+    public func close(graceful: Bool = true, linger: Bool = true) {
         switch lifecycle {
         case .closed, .closing: return
         case .open, .draining: break
         }
         if graceful {
+            if !linger { readEnded = true }  // nothing to protect: close right after the flush
             closeWhenFlushed = true
             if outboundBytes == 0 { beginLinger() }
             return

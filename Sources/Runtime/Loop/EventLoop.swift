@@ -118,7 +118,8 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Waits for the loop thread to exit (after `requestStop`). Not callable on the loop.
     func join() {
         precondition(!inLoop, "a loop cannot join itself")
-        if threadRunning.load(ordering: .acquiring) { pthread_join(thread, nil) }
+        // exchange: a second join must not join a thread that is already reaped.
+        if threadRunning.exchange(false, ordering: .acquiringAndReleasing) { pthread_join(thread, nil) }
     }
 
     /// Whether the caller runs on this loop's thread.

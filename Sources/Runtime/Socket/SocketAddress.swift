@@ -1,3 +1,6 @@
+#if os(Linux)
+import CURing
+#endif
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

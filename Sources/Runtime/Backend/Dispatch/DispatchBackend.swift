@@ -35,6 +35,9 @@ final class DispatchBackend: IOBackend {
         var acceptToken: IOToken?
         var receiveToken: IOToken?
         var sendToken: IOToken?
+        /// The caller's message while its send waits for room. Invariant: the caller keeps it
+        /// (and its iovecs and bytes) alive until `sendCompleted`; this reference is dropped
+        /// before that completion is delivered or queued (done, cancelled, closed).
         var sendMessage: UnsafeMutablePointer<msghdr>?
         var readSource: WatchedSource?
         var writeSource: WatchedSource?
@@ -84,7 +87,7 @@ final class DispatchBackend: IOBackend {
 
     private static let receiveBufferSize = 64 * 1024
     private static let acceptBatch = 64
-    #if os(Linux)
+    #if canImport(Glibc)
     private static let sendFlags = Int32(MSG_NOSIGNAL)
     #else
     /// Darwin has no `MSG_NOSIGNAL`; sockets carry `SO_NOSIGPIPE` instead.

@@ -31,7 +31,8 @@ final class EpollBackend: IOBackend {
     }
 
     private let epollFD: Int32
-    private let wakeFD: Int32
+    private let wakeEvent: EventFD
+    private var wakeFD: Int32 { wakeEvent.fd }
     private var interests: [Interest?] = []
     private var ready: [Ready] = []
     private let receiveBuffer: UnsafeMutableRawBufferPointer
@@ -43,16 +44,15 @@ final class EpollBackend: IOBackend {
     init() throws(BackendError) {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw BackendError(backend: .epoll, operation: "epoll_create1", errno: errno) }
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard wakeFD >= 0 else {
-            let code = errno
+        do {
+            wakeEvent = try EventFD(backend: .epoll)
+        } catch {
             Glibc.close(epollFD)
-            throw BackendError(backend: .epoll, operation: "eventfd", errno: code)
+            throw error
         }
         var event = epoll_event(events: EPOLLIN.rawValue, data: epoll_data_t(u64: Self.wakeMarker))
-        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0 else {
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeEvent.fd, &event) == 0 else {
             let code = errno
-            Glibc.close(wakeFD)
             Glibc.close(epollFD)
             throw BackendError(backend: .epoll, operation: "epoll_ctl(eventfd)", errno: code)
         }
@@ -94,6 +94,7 @@ final class EpollBackend: IOBackend {
     }
 
     func stopReceiving(fd: Int32, token: IOToken) {
+        guard Int(fd) < interests.count, interests[Int(fd)]?.receiveToken == token else { return }  // already ended
         withInterest(fd) { $0.receiveToken = nil }
         ready.append(.receiveEnded(token, ECANCELED))
     }
@@ -213,12 +214,11 @@ final class EpollBackend: IOBackend {
         }
     }
 
-    func makeWaker() -> any LoopWaker { EventFDWaker(fd: wakeFD) }
+    func makeWaker() -> any LoopWaker { wakeEvent }
 
     func shutdown() {
         receiveBuffer.deallocate()
         events.deallocate()
-        _ = Glibc.close(wakeFD)
         _ = Glibc.close(epollFD)
     }
 }

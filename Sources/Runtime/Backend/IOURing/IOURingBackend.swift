@@ -19,7 +19,8 @@ final class IOURingBackend: IOBackend {
 
     private var ring = io_uring()
     private let buffers: ProvidedBufferRing
-    private let wakeFD: Int32
+    private let wakeEvent: EventFD
+    private var wakeFD: Int32 { wakeEvent.fd }
     /// The fd of every multishot receive in flight (or waiting to be re-armed), by token.
     private var armedReceives: [IOToken: Int32] = [:]
     /// Receives stopped by `-ENOBUFS`, re-armed once buffers have been returned.
@@ -29,10 +30,11 @@ final class IOURingBackend: IOBackend {
     private var wakeCounter: UInt64 = 0
 
     static let submissionEntries: UInt32 = 1024
-    static let bufferCount: UInt32 = 1024
-    static let bufferSize = 4096
 
-    init() throws(BackendError) {
+    /// - Parameters:
+    ///   - bufferCount: receive buffers in the provided-buffer ring (a power of two).
+    ///   - bufferSize: bytes per receive buffer.
+    init(bufferCount: UInt32 = 1024, bufferSize: Int = 4096) throws(BackendError) {
         var params = io_uring_params()
         params.flags = UInt32(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE)
         params.cq_entries = Self.submissionEntries * 4
@@ -43,17 +45,17 @@ final class IOURingBackend: IOBackend {
         }
         _ = io_uring_register_ring_fd(&ring)  // an optimisation only; older kernels refuse it
         do {
-            buffers = try ProvidedBufferRing(uring: &ring, groupID: 0, entries: Self.bufferCount, bufferSize: Self.bufferSize)
+            buffers = try ProvidedBufferRing(uring: &ring, groupID: 0, entries: bufferCount, bufferSize: bufferSize)
         } catch {
             io_uring_queue_exit(&ring)
             throw error
         }
-        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard wakeFD >= 0 else {
-            let code = errno
+        do {
+            wakeEvent = try EventFD(backend: .ioUring)
+        } catch {
             buffers.release(uring: &ring)
             io_uring_queue_exit(&ring)
-            throw BackendError(backend: .ioUring, operation: "eventfd", errno: code)
+            throw error
         }
         try Self.requireOpcodes(&ring)
         armWakePoll()
@@ -132,6 +134,9 @@ final class IOURingBackend: IOBackend {
             syntheticReceiveEnds.append(token)
             return
         }
+        // Forgetting the fd marks the stop: the final CQE then ends the receive, whatever
+        // its result (no ENOBUFS re-arm). Nothing armed means it already ended.
+        guard armedReceives.removeValue(forKey: token) != nil else { return }
         cancel(Self.userData(.receive, token))
     }
 
@@ -207,15 +212,20 @@ final class IOURingBackend: IOBackend {
                 buffers.recycle(id: id)
             }
             if !more {
-                if result == -ENOBUFS, let fd = armedReceives[token] {
-                    // Out of buffers: re-arm once this batch has returned the ones it used.
-                    receivesToRearm.append((fd, token))
-                } else if result > 0 {
-                    // The kernel ended the multishot after data (e.g. CQ overflow): keep going.
-                    if let fd = armedReceives[token] { submitReceive(fd: fd, token: token) }
+                if let fd = armedReceives[token] {
+                    if result == -ENOBUFS {
+                        // Out of buffers: re-arm once this batch has returned the ones it used.
+                        receivesToRearm.append((fd, token))
+                    } else if result > 0 {
+                        // The kernel ended the multishot after data (e.g. CQ overflow): go on.
+                        submitReceive(fd: fd, token: token)
+                    } else {
+                        armedReceives[token] = nil
+                        sink.receiveEnded(token: token, error: -result)
+                    }
                 } else {
-                    armedReceives[token] = nil
-                    sink.receiveEnded(token: token, error: -result)
+                    // stopReceiving was called: this is the last CQE of the receive.
+                    sink.receiveEnded(token: token, error: result == 0 ? 0 : (result > 0 || result == -ENOBUFS ? ECANCELED : -result))
                 }
             }
         case .send:
@@ -231,21 +241,11 @@ final class IOURingBackend: IOBackend {
         }
     }
 
-    func makeWaker() -> any LoopWaker { EventFDWaker(fd: wakeFD) }
+    func makeWaker() -> any LoopWaker { wakeEvent }
 
     func shutdown() {
         buffers.release(uring: &ring)
         io_uring_queue_exit(&ring)
-        _ = Glibc.close(wakeFD)
-    }
-}
-
-/// Wakes a loop blocked in its backend by writing to its eventfd.
-struct EventFDWaker: LoopWaker {
-    let fd: Int32
-    func wake() {
-        var one: UInt64 = 1
-        _ = write(fd, &one, 8)
     }
 }
 #endif

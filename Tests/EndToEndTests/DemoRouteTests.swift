@@ -1,0 +1,85 @@
+import Ringway
+import RingwayDemo
+import RingwayTestSupport
+import Testing
+
+@Suite("Demo routes on a live server")
+struct DemoRouteTests {
+    @Test("every demo route answers as documented", arguments: Backends.all)
+    func demoRoutes(backend: BackendKind) async throws {
+        try await withServer(DemoApp(), backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+
+            let plaintext = try await client.get("/plaintext")
+            #expect(plaintext.status == 200)
+            #expect(plaintext.text == "Hello, World!")
+            #expect(plaintext.header("content-type") == "text/plain")
+            #expect(plaintext.header("content-length") == "13")
+            #expect(plaintext.header("server") == "Ringway")
+            #expect(plaintext.header("date")?.hasSuffix(" GMT") == true)
+
+            let json = try await client.get("/json")
+            #expect(json.status == 200)
+            #expect(json.text == #"{"message":"Hello, World!"}"#)
+            #expect(json.header("content-type") == "application/json")
+
+            let payload = Array("ringway echo ✓".utf8)
+            let echo = try await client.post("/echo", body: payload, headers: [("content-type", "text/x-custom")])
+            #expect(echo.status == 200)
+            #expect(echo.body == payload)
+            #expect(echo.header("content-type") == "text/x-custom")
+
+            let index = try await client.get("/")
+            #expect(index.status == 200)
+            #expect(index.header("content-type") == "text/html; charset=utf-8")
+            #expect(index.text.contains("<h1>Ringway</h1>"))
+
+            let head = try await client.request("HEAD", "/plaintext")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(head.header("content-length") == "13")
+
+            let missing = try await client.get("/missing")
+            #expect(missing.status == 404)
+            let wrongMethod = try await client.request("DELETE", "/json")
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.header("allow") == "GET, HEAD")
+
+            // Still the same connection after all of that.
+            let again = try await client.get("/plaintext")
+            #expect(again.text == "Hello, World!")
+        }
+    }
+
+    @Test("a large echo body survives many receive buffers and partial sends", arguments: Backends.all)
+    func largeEcho(backend: BackendKind) async throws {
+        try await withServer(DemoApp(), backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            let payload = (0..<900_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
+            let echo = try await client.post("/echo", body: payload)
+            #expect(echo.status == 200)
+            #expect(echo.body.count == payload.count)
+            #expect(echo.body == payload)
+        }
+    }
+
+    @Test("curl, a real client, gets every demo route", arguments: Backends.all)
+    func curlClient(backend: BackendKind) async throws {
+        guard let curl = Curl.path else {
+            try Test.cancel("curl is not installed (scripts/bootstrap installs it)")
+        }
+        try await withServer(DemoApp(), backend: backend) { (_: Server, port: Int) async throws in
+            let base = "http://127.0.0.1:\(port)"
+            let plaintext = try await Curl.run(curl, ["-sS", "\(base)/plaintext"])
+            #expect(plaintext.output == "Hello, World!")
+            let json = try await Curl.run(curl, ["-sS", "\(base)/json"])
+            #expect(json.output == #"{"message":"Hello, World!"}"#)
+            let echo = try await Curl.run(curl, ["-sS", "-H", "content-type: text/plain", "--data-binary", "from curl", "\(base)/echo"])
+            #expect(echo.output == "from curl")
+            // Two URLs in one invocation reuse the connection (curl says so on stderr).
+            let reuse = try await Curl.run(curl, ["-sv", "\(base)/plaintext", "\(base)/json"])
+            #expect(reuse.output == "Hello, World!" + #"{"message":"Hello, World!"}"#)
+            #expect(reuse.errors.contains("Re-using existing connection") || reuse.errors.contains("Reusing existing connection"))
+        }
+    }
+}
