@@ -75,3 +75,44 @@ struct DisconnectTests {
         }
     }
 }
+
+@Suite("Backpressure")
+struct BackpressureTests {
+    @Test("send suspends while the client does not read; nothing is lost when it does", arguments: Backends.all)
+    func slowReader(backend: BackendKind) async throws {
+        let total = 24 * 1024 * 1024
+        let piece = 64 * 1024
+        let sent = Recorder<Int>()
+        let app = App { scope, _, send in
+            guard case .http = scope else { return }
+            try await send(.httpResponseStart(status: 200, headers: [("content-length", String(total))]))
+            let chunk = [UInt8](repeating: UInt8(ascii: "b"), count: piece)
+            for index in 0..<(total / piece) {
+                try await send(.httpResponseBody(body: chunk, moreBody: index < total / piece - 1))
+                sent.append(piece)
+            }
+        }
+        try await withServer(app, backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            try await client.send(raw: Array("GET /big HTTP/1.1\r\nhost: x\r\n\r\n".utf8))
+            // Not reading: the app must stall once kernel buffers and the high-water mark
+            // are full. Wait (bounded) until its progress stops.
+            var previous = -1
+            var stableSamples = 0
+            for _ in 0..<200 where stableSamples < 5 {
+                try await Task.sleep(for: .milliseconds(20))
+                let now = sent.all.count
+                stableSamples = now == previous ? stableSamples + 1 : 0
+                previous = now
+            }
+            let stalledAt = sent.all.count * piece
+            #expect(stableSamples >= 5, "the app never stalled")
+            #expect(stalledAt < total / 2, "send did not apply backpressure: \(stalledAt) bytes accepted")
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.body.count == total)
+            #expect(response.body.allSatisfy { $0 == UInt8(ascii: "b") })
+            #expect(sent.all.count * piece == total)
+        }
+    }
+}

@@ -11,16 +11,16 @@ extension BackendDrivingTests {
     struct BackendContractTests {
         typealias Harness = RuntimeTestIO.BackendHarness
 
-        static let linuxBackends: [BackendKind] = [.ioUring, .epoll]
+        static let backends: [BackendKind] = [.ioUring, .epoll, .dispatch]
 
-        @Test("backend reports its kind", arguments: linuxBackends)
+        @Test("backend reports its kind", arguments: backends)
         func reportsKind(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
             #expect(harness.backend.kind == kind)
         }
 
-        @Test("startAccepting delivers a connected fd", arguments: linuxBackends)
+        @Test("startAccepting delivers a connected fd", arguments: backends)
         func acceptDeliversConnection(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
@@ -51,7 +51,7 @@ extension BackendDrivingTests {
             #expect(harness.sink.accepted(harness.acceptToken).count == 2)
         }
 
-        @Test("startReceiving delivers exactly the bytes written", arguments: linuxBackends)
+        @Test("startReceiving delivers exactly the bytes written", arguments: backends)
         func receiveDeliversBytes(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
@@ -72,7 +72,7 @@ extension BackendDrivingTests {
             #expect(harness.sink.receiveEnds(token).isEmpty)
         }
 
-        @Test("a gather send of 1 MiB arrives complete and in order", arguments: linuxBackends)
+        @Test("a gather send of 1 MiB arrives complete and in order", arguments: backends)
         func gatherSendOfOneMebibyte(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
@@ -140,7 +140,7 @@ extension BackendDrivingTests {
             #expect(received == expected, "the client received different bytes than were sent")
         }
 
-        @Test("stopReceiving ends the receive with ECANCELED and loses no data", arguments: linuxBackends)
+        @Test("stopReceiving ends the receive with ECANCELED and loses no data", arguments: backends)
         func stopReceivingReportsCanceled(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
@@ -168,7 +168,7 @@ extension BackendDrivingTests {
             #expect(harness.sink.receiveEnds(token) == [ECANCELED])
         }
 
-        @Test("peer close ends the receive with 0, once", arguments: linuxBackends)
+        @Test("peer close ends the receive with 0, once", arguments: backends)
         func peerCloseReportsEndOfStream(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
@@ -190,7 +190,7 @@ extension BackendDrivingTests {
         }
 
         /// IOBackend.stopReceiving: "receiveEnded(ECANCELED) follows unless receiving had already ended".
-        @Test("stopReceiving after the stream ended reports nothing more", arguments: linuxBackends)
+        @Test("stopReceiving after the stream ended reports nothing more", arguments: backends)
         func stopReceivingAfterEndIsSilent(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
@@ -206,7 +206,7 @@ extension BackendDrivingTests {
             #expect(harness.sink.receiveEnds(token) == [0], "a second receiveEnded after the stream had ended")
         }
 
-        @Test("makeWaker().wake() from another thread interrupts poll(nil)", arguments: linuxBackends)
+        @Test("makeWaker().wake() from another thread interrupts poll(nil)", arguments: backends)
         func wakerInterruptsBlockingPoll(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
@@ -267,7 +267,7 @@ extension BackendDrivingTests {
             }
         }
 
-        @Test("stopAccepting ends accepting", arguments: linuxBackends)
+        @Test("stopAccepting ends accepting", arguments: backends)
         func stopAcceptingReportsAcceptEnded(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
@@ -284,7 +284,7 @@ extension BackendDrivingTests {
             #expect(harness.sink.acceptEnds(token) == [ECANCELED])
         }
 
-        @Test("poll with a timeout returns with no completions when nothing happens", arguments: linuxBackends)
+        @Test("poll with a timeout returns with no completions when nothing happens", arguments: backends)
         func idlePollReturnsEmpty(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }

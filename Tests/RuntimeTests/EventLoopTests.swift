@@ -9,7 +9,7 @@ import Testing
 /// executor, timers and shutdown. Every wait is a bounded poll on a condition.
 @Suite("EventLoop", .timeLimit(.minutes(1)))
 struct EventLoopTests {
-    static let linuxBackends: [BackendKind] = [.epoll, .ioUring]
+    static let backends: [BackendKind] = [.epoll, .ioUring, .dispatch]
 
     struct Failure: Error, Equatable {
         let code: Int
@@ -77,7 +77,7 @@ struct EventLoopTests {
         if joined { _ = joiner.join() }
     }
 
-    @Test("execute from another thread runs on the loop thread", arguments: linuxBackends)
+    @Test("execute from another thread runs on the loop thread", arguments: backends)
     func executeRunsOnLoop(kind: BackendKind) async throws {
         try await Self.withLoop(kind) { (loop: EventLoop) async throws in
             #expect(!loop.inLoop)
@@ -95,7 +95,7 @@ struct EventLoopTests {
         }
     }
 
-    @Test("execute keeps the order of one thread's work", arguments: linuxBackends)
+    @Test("execute keeps the order of one thread's work", arguments: backends)
     func executeKeepsOrder(kind: BackendKind) async throws {
         try await Self.withLoop(kind) { (loop: EventLoop) async throws in
             let order = LoopConfined<[Int]>([])
@@ -109,7 +109,7 @@ struct EventLoopTests {
         }
     }
 
-    @Test("submit returns the value and rethrows the error", arguments: linuxBackends)
+    @Test("submit returns the value and rethrows the error", arguments: backends)
     func submitReturnsValues(kind: BackendKind) async throws {
         try await Self.withLoop(kind) { (loop: EventLoop) async throws in
             #expect(try await RuntimeTestIO.within("submit") { try await loop.submit { 6 * 7 } } == 42)
@@ -123,7 +123,7 @@ struct EventLoopTests {
         }
     }
 
-    @Test("a task preferring the loop runs and resumes on the loop", arguments: linuxBackends)
+    @Test("a task preferring the loop runs and resumes on the loop", arguments: backends)
     func taskExecutorPreference(kind: BackendKind) async throws {
         try await Self.withLoop(kind) { (loop: EventLoop) async throws in
 
@@ -168,7 +168,7 @@ struct EventLoopTests {
         func answer() -> Int { 42 }
     }
 
-    @Test("10,000 jobs from 4 threads all run exactly once, on the loop", arguments: linuxBackends)
+    @Test("10,000 jobs from 4 threads all run exactly once, on the loop", arguments: backends)
     func manyJobsFromManyThreads(kind: BackendKind) async throws {
         try await Self.withLoop(kind) { (loop: EventLoop) async throws in
             let threads = 4, perThread = 2_500, total = threads * perThread
@@ -202,7 +202,7 @@ struct EventLoopTests {
         }
     }
 
-    @Test("1,000 tasks started from 4 threads each run once on the loop", arguments: linuxBackends)
+    @Test("1,000 tasks started from 4 threads each run once on the loop", arguments: backends)
     func manyTasksFromManyThreads(kind: BackendKind) async throws {
         try await Self.withLoop(kind) { (loop: EventLoop) async throws in
             let threads = 4, perThread = 250, total = threads * perThread
@@ -233,7 +233,7 @@ struct EventLoopTests {
         }
     }
 
-    @Test("a timer fires on the loop; a cancelled one does not", arguments: linuxBackends)
+    @Test("a timer fires on the loop; a cancelled one does not", arguments: backends)
     func timersFireAndCancel(kind: BackendKind) async throws {
         try await Self.withLoop(kind) { (loop: EventLoop) async throws in
             let fired = RuntimeTestIO.Flag()
@@ -267,7 +267,7 @@ struct EventLoopTests {
         }
     }
 
-    @Test("a timer scheduled from a timer fires, and a timer can cancel another", arguments: linuxBackends)
+    @Test("a timer scheduled from a timer fires, and a timer can cancel another", arguments: backends)
     func timersFromTimers(kind: BackendKind) async throws {
         try await Self.withLoop(kind) { (loop: EventLoop) async throws in
             let chain = Mutex<[Int]>([])
@@ -294,7 +294,7 @@ struct EventLoopTests {
         }
     }
 
-    @Test("requestStop and join end the loop thread after running queued work", arguments: linuxBackends)
+    @Test("requestStop and join end the loop thread after running queued work", arguments: backends)
     func stopAndJoin(kind: BackendKind) async throws {
         let loop = try Self.startLoop(kind)
         #expect(try await Self.onLoop(loop) { loop.inLoop })
@@ -314,7 +314,7 @@ struct EventLoopTests {
         #expect(ran.withLock { $0 } == 100)
     }
 
-    @Test("requestStop wakes a loop blocked in poll", arguments: linuxBackends)
+    @Test("requestStop wakes a loop blocked in poll", arguments: backends)
     func stopWakesIdleLoop(kind: BackendKind) async throws {
         let loop = try Self.startLoop(kind)
         // Let the loop go idle (blocked in poll with no timeout), then stop it.

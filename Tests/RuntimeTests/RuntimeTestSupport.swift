@@ -268,15 +268,16 @@ extension RuntimeTestIO {
         private var closed = false
         private let watchdog: PollWatchdog
 
-        /// Creates `kind` (io_uring or epoll). A backend this machine cannot run cancels
+        /// Creates `kind` (io_uring, epoll or dispatch). A backend this machine cannot run cancels
         /// the test with the reason instead of passing it.
         convenience init(_ kind: BackendKind) throws {
             try self.init(kind) { () throws(BackendError) -> any IOBackend in
                 switch kind {
                 case .ioUring: try IOURingBackend()
                 case .epoll: try EpollBackend()
-                case .dispatch, .auto:
-                    throw BackendError(backend: kind, operation: "test", detail: "not a Linux completion backend")
+                case .dispatch: try DispatchBackend()
+                case .auto:
+                    throw BackendError(backend: kind, operation: "test", detail: "auto is a selection, not a backend")
                 }
             }
         }

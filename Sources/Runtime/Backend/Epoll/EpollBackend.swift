@@ -181,8 +181,17 @@ final class EpollBackend: IOBackend {
                 if accepted >= 0 {
                     sink.acceptCompleted(token: token, result: accepted)
                 } else {
-                    if errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED && errno != EINTR {
-                        sink.acceptCompleted(token: token, result: -errno)
+                    let code = errno
+                    switch code {
+                    case EAGAIN, EWOULDBLOCK, ECONNABORTED, EINTR:
+                        break
+                    case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                        // Resource exhaustion: readiness persists, so stop here (the listener
+                        // retries after a pause) instead of spinning level-triggered.
+                        withInterest(fd) { $0.acceptToken = nil }
+                        sink.acceptEnded(token: token, error: code)
+                    default:
+                        sink.acceptCompleted(token: token, result: -code)
                     }
                     break
                 }
