@@ -221,6 +221,7 @@ public final class LiveClient: Sendable {
             }
             if (100..<200).contains(status) && status != 101 { continue }
             var chunks: [[UInt8]] = []
+            var trailers = Headers()
             if method == "HEAD" || status == 204 || status == 304 || status == 101 {
                 // no body
             } else if let length = headers["content-length"].flatMap({ Int($0) }) {
@@ -234,7 +235,15 @@ public final class LiveClient: Sendable {
                         throw .malformed("chunk size '\(sizeLine)'")
                     }
                     if size == 0 {
-                        while try !readLine(&buffer).isEmpty {}  // trailers
+                        while true {
+                            let line = try readLine(&buffer)
+                            if line.isEmpty { break }
+                            if let colon = line.firstIndex(of: 58) {
+                                var value = line[(colon + 1)...]
+                                while value.first == 32 { value = value.dropFirst() }
+                                trailers.append(name: line[..<colon].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, value: value)
+                            }
+                        }
                         break
                     }
                     guard try fill(&buffer, atLeast: size + 2) else { throw .malformed("connection closed inside a chunk") }
@@ -246,7 +255,9 @@ public final class LiveClient: Sendable {
                 if !buffer.isEmpty { chunks.append(buffer) }
                 buffer = []
             }
-            return TestResponse(status: status, headers: headers, body: chunks.flatMap { $0 }, bodyChunks: chunks)
+            var response = TestResponse(status: status, headers: headers, body: chunks.flatMap { $0 }, bodyChunks: chunks)
+            response.trailers = trailers
+            return response
         }
     }
 }

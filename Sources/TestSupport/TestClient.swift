@@ -1,5 +1,10 @@
 public import Ringway
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Drives an application in memory, with no socket: builds the scope, feeds the request
 /// body as `http.request` messages, and collects the response — through the same
@@ -95,6 +100,7 @@ final class InMemoryHTTPChannel: MessageChannel, Sendable {
         var status: Int?
         var headers = Headers()
         var chunks: [[UInt8]] = []
+        var trailers = Headers()
         var ended = false
     }
 
@@ -128,6 +134,10 @@ final class InMemoryHTTPChannel: MessageChannel, Sendable {
                 state.headers = headers
             case .httpResponseBody(let body, _):
                 if !body.isEmpty { state.chunks.append(body) }
+            case .httpResponseTrailers(let headers, _):
+                for field in headers { state.trailers.append(name: field.name, value: field.value) }
+            case .httpResponsePathsend(let path):
+                state.chunks.append(try Self.readFile(path))
             default:
                 break
             }
@@ -136,11 +146,27 @@ final class InMemoryHTTPChannel: MessageChannel, Sendable {
 
     func end() { state.withLock { $0.ended = true } }
 
+    /// The whole file at `path`, as `http.response.pathsend` would send it.
+    private static func readFile(_ path: String) throws(MessageOrderError) -> [UInt8] {
+        guard let file = fopen(path, "rb") else { throw MessageOrderError(.invalidHeader("pathsend: cannot open \(path)")) }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return bytes
+    }
+
     func response() throws(TestClientError) -> TestResponse {
         try state.withLock { state throws(TestClientError) in
             guard let status = state.status else { throw .noResponse }
             guard state.order.state == .complete else { throw .incompleteResponse(status: status) }
-            return TestResponse(status: status, headers: state.headers, body: state.chunks.flatMap { $0 }, bodyChunks: state.chunks)
+            var response = TestResponse(status: status, headers: state.headers, body: state.chunks.flatMap { $0 }, bodyChunks: state.chunks)
+            response.trailers = state.trailers
+            return response
         }
     }
 }

@@ -11,6 +11,8 @@ public struct TestResponse: Sendable {
     public var body: [UInt8]
     /// The body pieces as they were sent (`http.response.body` messages or wire chunks).
     public var bodyChunks: [[UInt8]]
+    /// Trailer fields after a chunked body (`http.response.trailers`), in order.
+    public var trailers = Headers()
 
     public init(status: Int, headers: Headers, body: [UInt8], bodyChunks: [[UInt8]]) {
         self.status = status

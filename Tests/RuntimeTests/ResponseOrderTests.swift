@@ -10,6 +10,10 @@ struct ResponseOrderTests {
     static let start = SendMessage.httpResponseStart(status: 200, headers: [("content-type", "text/plain")])
     static let bodyMore = SendMessage.httpResponseBody(body: Array("part".utf8), moreBody: true)
     static let bodyLast = SendMessage.httpResponseBody(body: Array("end".utf8), moreBody: false)
+    static let startWithTrailers = SendMessage.httpResponseStart(status: 200, headers: Headers(), trailers: true)
+    static let trailersMore = SendMessage.httpResponseTrailers(headers: [("x-a", "1")], moreTrailers: true)
+    static let trailersLast = SendMessage.httpResponseTrailers(headers: [("x-b", "2")], moreTrailers: false)
+    static let pathsend = SendMessage.httpResponsePathsend(path: "/etc/hostname")
     static let lifespanMessages: [SendMessage] = [
         .lifespanStartupComplete, .lifespanStartupFailed(message: "x"),
         .lifespanShutdownComplete, .lifespanShutdownFailed(message: "y"),
@@ -21,6 +25,9 @@ struct ResponseOrderTests {
         switch state {
         case .awaitingStart: break
         case .streamingBody: try order.accept(start)
+        case .awaitingTrailers:
+            try order.accept(startWithTrailers)
+            try order.accept(bodyLast)
         case .complete:
             try order.accept(start)
             try order.accept(bodyLast)
@@ -115,7 +122,38 @@ struct ResponseOrderTests {
         try Self.expectRejected(.httpResponseBody(), in: .complete, as: .sendAfterResponseComplete)
     }
 
-    @Test(arguments: [State.awaitingStart, .streamingBody, .complete])
+    @Test func trailersFollowTheFinalBodyWhenAnnounced() throws {
+        var order = ResponseOrder()
+        try order.accept(Self.startWithTrailers)
+        #expect(throws: MessageOrderError(.trailersBeforeBodyEnd)) { try order.accept(Self.trailersLast) }
+        try order.accept(Self.bodyMore)
+        try order.accept(Self.bodyLast)
+        #expect(order.state == .awaitingTrailers)
+        try order.accept(Self.trailersMore)
+        #expect(order.state == .awaitingTrailers)
+        try order.accept(Self.trailersLast)
+        #expect(order.state == .complete)
+        var plain = ResponseOrder()
+        try plain.accept(Self.start)
+        #expect(throws: MessageOrderError(.trailersNotAnnounced)) { try plain.accept(Self.trailersLast) }
+    }
+
+    @Test func pathsendReplacesTheBody() throws {
+        var order = ResponseOrder()
+        try order.accept(Self.start)
+        try order.accept(Self.pathsend)
+        #expect(order.state == .complete)
+        var late = ResponseOrder()
+        try late.accept(Self.start)
+        try late.accept(Self.bodyMore)
+        #expect(throws: MessageOrderError(.pathsendAfterBody)) { try late.accept(Self.pathsend) }
+        var withTrailers = ResponseOrder()
+        try withTrailers.accept(Self.startWithTrailers)
+        try withTrailers.accept(Self.pathsend)
+        #expect(withTrailers.state == .awaitingTrailers)
+    }
+
+    @Test(arguments: [State.awaitingStart, .streamingBody, .awaitingTrailers, .complete])
     func lifespanMessagesAreUnexpectedInEveryState(state: State) throws {
         for message in Self.lifespanMessages {
             try Self.expectRejected(message, in: state, as: .unexpectedMessage(type: message.type, scope: "http"))
@@ -123,23 +161,36 @@ struct ResponseOrderTests {
     }
 
     /// The whole transition table: every state × every kind of message.
-    @Test(arguments: [State.awaitingStart, .streamingBody, .complete])
+    @Test(arguments: [State.awaitingStart, .streamingBody, .awaitingTrailers, .complete])
     func transitionTable(state: State) throws {
         let expectations: [(SendMessage, Result<State, MessageOrderError>)] = switch state {
         case .awaitingStart: [
             (Self.start, .success(.streamingBody)),
             (Self.bodyMore, .failure(MessageOrderError(.bodyBeforeStart))),
             (Self.bodyLast, .failure(MessageOrderError(.bodyBeforeStart))),
+            (Self.pathsend, .failure(MessageOrderError(.bodyBeforeStart))),
+            (Self.trailersLast, .failure(MessageOrderError(.trailersNotAnnounced))),
         ]
         case .streamingBody: [
             (Self.start, .failure(MessageOrderError(.duplicateStart))),
             (Self.bodyMore, .success(.streamingBody)),
             (Self.bodyLast, .success(.complete)),
+            (Self.pathsend, .success(.complete)),
+            (Self.trailersLast, .failure(MessageOrderError(.trailersNotAnnounced))),
+        ]
+        case .awaitingTrailers: [
+            (Self.start, .failure(MessageOrderError(.duplicateStart))),
+            (Self.bodyMore, .failure(MessageOrderError(.sendAfterResponseComplete))),
+            (Self.pathsend, .failure(MessageOrderError(.sendAfterResponseComplete))),
+            (Self.trailersMore, .success(.awaitingTrailers)),
+            (Self.trailersLast, .success(.complete)),
         ]
         case .complete: [
             (Self.start, .failure(MessageOrderError(.sendAfterResponseComplete))),
             (Self.bodyMore, .failure(MessageOrderError(.sendAfterResponseComplete))),
             (Self.bodyLast, .failure(MessageOrderError(.sendAfterResponseComplete))),
+            (Self.trailersLast, .failure(MessageOrderError(.sendAfterResponseComplete))),
+            (Self.pathsend, .failure(MessageOrderError(.sendAfterResponseComplete))),
         ]
         }
         for (message, expected) in expectations {

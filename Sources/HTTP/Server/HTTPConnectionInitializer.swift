@@ -17,6 +17,12 @@ public struct HTTPConnectionInitializer: ConnectionInitializer {
         self.stateProvider = stateProvider
     }
 
+    /// 503 for connections over `ServerConfiguration.maxConnections`.
+    public var overloadResponse: [UInt8] {
+        Array(("HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 43\r\n"
+            + "retry-after: 1\r\nconnection: close\r\n\r\nService Unavailable: too many connections.\n").utf8)
+    }
+
     public func initialize(_ connection: Connection) {
         let handler = HTTPConnectionHandler(connection: connection, application: application, configuration: configuration,
                                             logger: logger, stateProvider: stateProvider)

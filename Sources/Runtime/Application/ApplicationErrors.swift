@@ -22,6 +22,12 @@ public struct MessageOrderError: Error, Sendable, Equatable, CustomStringConvert
         case unexpectedMessage(type: String, scope: String)
         /// `receive`/`send` used after its scope ended.
         case scopeEnded
+        /// `http.response.trailers` although `http.response.start` did not announce them.
+        case trailersNotAnnounced
+        /// `http.response.trailers` before the final `http.response.body`.
+        case trailersBeforeBodyEnd
+        /// `http.response.pathsend` after `http.response.body` messages.
+        case pathsendAfterBody
         /// A status outside 100...999 or a 1xx status in `http.response.start`.
         case invalidStatus(Int)
         /// A header name or value the wire cannot carry (CR, LF, NUL, non-token name).
@@ -39,6 +45,9 @@ public struct MessageOrderError: Error, Sendable, Equatable, CustomStringConvert
         case .sendAfterResponseComplete: "message sent after the response completed (more_body was false)"
         case .unexpectedMessage(let type, let scope): "\(type) is not a valid message for a \(scope) scope"
         case .scopeEnded: "receive/send used after its scope ended"
+        case .trailersNotAnnounced: "http.response.trailers sent but http.response.start did not set trailers: true"
+        case .trailersBeforeBodyEnd: "http.response.trailers sent before the final http.response.body"
+        case .pathsendAfterBody: "http.response.pathsend must replace http.response.body, not follow it"
         case .invalidStatus(let status): "invalid response status \(status)"
         case .invalidHeader(let detail): "invalid response header: \(detail)"
         }

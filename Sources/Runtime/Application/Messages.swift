@@ -6,6 +6,9 @@ public import RingwayCore
 public enum ReceiveMessage: Sendable, Equatable {
     /// `http.request`: a piece of the request body; `moreBody` is false on the last piece.
     case httpRequest(body: [UInt8], moreBody: Bool)
+    /// Trailer fields of a chunked request body, delivered once, by the `receive()` after
+    /// the final `http.request` (only for requests that had trailers).
+    case httpRequestTrailers(headers: Headers)
     /// `http.disconnect`: the client went away or the response is complete.
     case httpDisconnect
     /// `lifespan.startup`.
@@ -21,6 +24,13 @@ public enum SendMessage: Sendable, Equatable {
     case httpResponseStart(status: Int, headers: Headers = Headers(), trailers: Bool = false)
     /// `http.response.body`: a piece of the response body; `moreBody: false` ends it.
     case httpResponseBody(body: [UInt8] = [], moreBody: Bool = false)
+    /// `http.response.trailers` (extension): trailer fields after the last body message,
+    /// when `http.response.start` announced `trailers: true`. `moreTrailers: false` ends
+    /// the response.
+    case httpResponseTrailers(headers: Headers = Headers(), moreTrailers: Bool = false)
+    /// `http.response.pathsend` (extension): the file at `path` is the whole body, sent
+    /// by the server (instead of `http.response.body`); ends the response.
+    case httpResponsePathsend(path: String)
     /// `lifespan.startup.complete`.
     case lifespanStartupComplete
     /// `lifespan.startup.failed` with a message for the operator.
@@ -35,6 +45,8 @@ public enum SendMessage: Sendable, Equatable {
         switch self {
         case .httpResponseStart: "http.response.start"
         case .httpResponseBody: "http.response.body"
+        case .httpResponseTrailers: "http.response.trailers"
+        case .httpResponsePathsend: "http.response.pathsend"
         case .lifespanStartupComplete: "lifespan.startup.complete"
         case .lifespanStartupFailed: "lifespan.startup.failed"
         case .lifespanShutdownComplete: "lifespan.shutdown.complete"
@@ -48,6 +60,7 @@ extension ReceiveMessage {
     public var type: String {
         switch self {
         case .httpRequest: "http.request"
+        case .httpRequestTrailers: "http.request.trailers"
         case .httpDisconnect: "http.disconnect"
         case .lifespanStartup: "lifespan.startup"
         case .lifespanShutdown: "lifespan.shutdown"

@@ -1,31 +1,48 @@
 /// The ASGI HTTP response message order as a state machine: `start`, then `body*` with
-/// `more_body`, then a final `body`. Shared by the live HTTP handler and the in-memory test
-/// client so both enforce exactly the same rules.
+/// `more_body`, then a final `body` (or one `pathsend`), then — when `start` announced
+/// them — `trailers*` until `more_trailers` is false. Shared by the live HTTP handler and
+/// the in-memory test client so both enforce exactly the same rules.
 public struct ResponseOrder: Sendable, Equatable {
     /// Where the response is.
     public enum State: Sendable, Equatable {
         case awaitingStart
         case streamingBody
+        case awaitingTrailers
         case complete
     }
 
     public private(set) var state: State = .awaitingStart
+    /// Whether `http.response.start` announced trailers.
+    public private(set) var trailersAnnounced = false
+    /// Whether any `http.response.body` was accepted (pathsend must come instead of them).
+    public private(set) var bodyStarted = false
 
     public init() {}
 
     /// Validates `message` against the current state and advances; throws the typed misuse.
     public mutating func accept(_ message: SendMessage) throws(MessageOrderError) {
         switch (state, message) {
-        case (.awaitingStart, .httpResponseStart(let status, _, _)):
+        case (.awaitingStart, .httpResponseStart(let status, _, let trailers)):
             guard (200...999).contains(status) else { throw MessageOrderError(.invalidStatus(status)) }
+            trailersAnnounced = trailers
             state = .streamingBody
-        case (.awaitingStart, .httpResponseBody):
+        case (.awaitingStart, .httpResponseBody), (.awaitingStart, .httpResponsePathsend):
             throw MessageOrderError(.bodyBeforeStart)
-        case (.streamingBody, .httpResponseStart):
+        case (.streamingBody, .httpResponseStart), (.awaitingTrailers, .httpResponseStart):
             throw MessageOrderError(.duplicateStart)
         case (.streamingBody, .httpResponseBody(_, let moreBody)):
-            if !moreBody { state = .complete }
-        case (.complete, .httpResponseStart), (.complete, .httpResponseBody):
+            bodyStarted = true
+            if !moreBody { state = trailersAnnounced ? .awaitingTrailers : .complete }
+        case (.streamingBody, .httpResponsePathsend):
+            guard !bodyStarted else { throw MessageOrderError(.pathsendAfterBody) }
+            state = trailersAnnounced ? .awaitingTrailers : .complete
+        case (.awaitingTrailers, .httpResponseTrailers(_, let moreTrailers)):
+            if !moreTrailers { state = .complete }
+        case (.awaitingStart, .httpResponseTrailers), (.streamingBody, .httpResponseTrailers):
+            throw MessageOrderError(trailersAnnounced ? .trailersBeforeBodyEnd : .trailersNotAnnounced)
+        case (.awaitingTrailers, .httpResponseBody), (.awaitingTrailers, .httpResponsePathsend):
+            throw MessageOrderError(.sendAfterResponseComplete)
+        case (.complete, .httpResponseStart), (.complete, .httpResponseBody), (.complete, .httpResponseTrailers), (.complete, .httpResponsePathsend):
             throw MessageOrderError(.sendAfterResponseComplete)
         case (_, .lifespanStartupComplete), (_, .lifespanStartupFailed), (_, .lifespanShutdownComplete), (_, .lifespanShutdownFailed):
             throw MessageOrderError(.unexpectedMessage(type: message.type, scope: "http"))

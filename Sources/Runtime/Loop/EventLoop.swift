@@ -298,3 +298,8 @@ extension EventLoop: CompletionSink {
         registry[token]?.sendCompleted(result: result)
     }
 }
+
+extension EventLoop {
+    /// Monotonic time in nanoseconds, the clock of `scheduleTimer`.
+    public static var now: UInt64 { MonotonicClock.now }
+}

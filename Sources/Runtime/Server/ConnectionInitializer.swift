@@ -2,4 +2,11 @@
 /// loop right after accept, before any byte is read. It assigns `connection.delegate`.
 public protocol ConnectionInitializer: Sendable {
     func initialize(_ connection: Connection)
+    /// Bytes written to a connection refused because the server is at
+    /// `ServerConfiguration.maxConnections` (e.g. an HTTP 503), before it is closed.
+    var overloadResponse: [UInt8] { get }
+}
+
+extension ConnectionInitializer {
+    public var overloadResponse: [UInt8] { [] }
 }

@@ -17,6 +17,10 @@ public struct ServerConfiguration: Sendable {
     public var writeLowWaterMark: Int
     /// How long graceful shutdown waits for in-flight requests before closing them. Default 30 s.
     public var shutdownTimeout: Duration
+    /// Open connections the server holds at most, split evenly across loops. Beyond it a
+    /// new connection is accepted, answered with the protocol's overload response (HTTP:
+    /// 503 with `retry-after: 1`) and closed — not left waiting in the backlog. Default 10,000.
+    public var maxConnections: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -26,7 +30,8 @@ public struct ServerConfiguration: Sendable {
         backlog: Int32 = 1024,
         writeHighWaterMark: Int = 64 * 1024,
         writeLowWaterMark: Int = 16 * 1024,
-        shutdownTimeout: Duration = .seconds(30)
+        shutdownTimeout: Duration = .seconds(30),
+        maxConnections: Int = 10_000
     ) {
         self.host = host
         self.port = port
@@ -36,6 +41,7 @@ public struct ServerConfiguration: Sendable {
         self.writeHighWaterMark = writeHighWaterMark
         self.writeLowWaterMark = writeLowWaterMark
         self.shutdownTimeout = shutdownTimeout
+        self.maxConnections = maxConnections
     }
 
     /// The number of CPUs this process may run on.

@@ -58,12 +58,18 @@ public final class ServerRuntime: Sendable {
             throw error
         }
         let bound = SocketAddress.local(of: listenFDs[0])?.peerAddress ?? PeerAddress(host: configuration.host, port: configuration.port)
+        let perLoopLimit = max(1, configuration.maxConnections / loopCount)
+        let overloadResponse = initializer.overloadResponse
         for (loop, fd) in zip(loops, listenFDs) {
             let initializer = self.initializer
             let configuration = self.configuration
             let logger = self.logger
             loop.execute {
                 let listener = Listener(fd: fd, loop: loop, logger: logger) { accepted in
+                    if loop.openConnections >= perLoopLimit {
+                        ListeningSocket.refuse(accepted, with: overloadResponse)
+                        return
+                    }
                     ListeningSocket.configureAccepted(accepted)
                     let connection = Connection(
                         fd: accepted, loop: loop,

@@ -44,6 +44,21 @@ enum ListeningSocket {
         return fd
     }
 
+    /// Writes `response` (best effort, non-blocking: a fresh socket's buffer has room) and
+    /// closes `fd`: the server is at its connection limit.
+    static func refuse(_ fd: Int32, with response: [UInt8]) {
+        if !response.isEmpty {
+            #if canImport(Glibc)
+            let flags = Int32(MSG_NOSIGNAL | MSG_DONTWAIT)
+            #else
+            let flags = MSG_DONTWAIT
+            #endif
+            _ = response.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, flags) }
+            _ = shutdown(fd, Int32(SHUT_WR))
+        }
+        _ = close(fd)
+    }
+
     /// Per-connection options: no Nagle delay (responses are written whole), non-blocking.
     static func configureAccepted(_ fd: Int32) {
         var on: Int32 = 1

@@ -1,0 +1,102 @@
+import RingwayHTTPCodec
+import RingwayRuntime
+
+/// Which deadline a connection is under; at most one at a time.
+enum DeadlineKind {
+    case none
+    /// Between requests on a keep-alive connection.
+    case idle
+    /// Receiving a request head (from accept or from its first byte).
+    case head
+    /// The app waits for more request body.
+    case body
+    /// The app waits for the client to read queued response bytes.
+    case send
+}
+
+extension HTTPConnectionHandler {
+    /// Puts the connection under `kind`'s deadline, counted from now.
+    ///
+    /// One loop timer per connection at most: moving a deadline later only stores the new
+    /// value, and the timer re-arms itself for the remainder when it fires early. So the
+    /// per-request cost is a clock read, not a heap insert and cancel.
+    func setDeadline(_ kind: DeadlineKind) {
+        let duration: Duration
+        switch kind {
+        case .none:
+            clearDeadline()
+            return
+        case .idle: duration = configuration.keepAliveTimeout
+        case .head: duration = configuration.headerTimeout
+        case .body: duration = configuration.bodyTimeout
+        case .send: duration = configuration.sendTimeout
+        }
+        deadlineKind = kind
+        deadline = EventLoop.now &+ duration.nanoseconds
+        armDeadlineTimer(at: deadline)
+    }
+
+    func clearDeadline() {
+        deadlineKind = .none
+    }
+
+    private func armDeadlineTimer(at time: UInt64) {
+        guard !deadlineTimerArmed else { return }
+        deadlineTimerArmed = true
+        let now = EventLoop.now
+        connection.loop.scheduleTimer(afterNanoseconds: time > now ? time - now : 0) { [weak self] in
+            self?.deadlineTimerFired()
+        }
+    }
+
+    private func deadlineTimerFired() {
+        deadlineTimerArmed = false
+        guard !closed, deadlineKind != .none else { return }
+        let now = EventLoop.now
+        if now < deadline {
+            armDeadlineTimer(at: deadline)
+            return
+        }
+        let kind = deadlineKind
+        deadlineKind = .none
+        expire(kind)
+    }
+
+    private func expire(_ kind: DeadlineKind) {
+        let peer = connection.remoteAddress?.description ?? "?"
+        switch kind {
+        case .none:
+            return
+        case .idle:
+            logger.trace("closing idle keep-alive connection from \(peer)")
+            abandoned = true
+            connection.close(graceful: true, linger: false)
+        case .head:
+            logger.debug("request head from \(peer) not received within \(configuration.headerTimeout); answering 408")
+            abandoned = true
+            keepAlive = false
+            if parser.isIdle && events.isEmpty && requestsServed > 0 {
+                connection.close(graceful: true, linger: false)
+            } else {
+                writeErrorResponse(status: 408, message: "Request Timeout: the request head took longer than \(configuration.headerTimeout)")
+                connection.close(graceful: true)
+            }
+        case .body:
+            logger.debug("request body from \(peer) stalled for \(configuration.bodyTimeout); timing out")
+            abandoned = true
+            keepAlive = false
+            if inExchange && order.state == .awaitingStart && pendingStart == nil {
+                writeErrorResponse(status: 408, message: "Request Timeout: no request body for \(configuration.bodyTimeout)")
+                connection.close(graceful: true)
+            } else {
+                connection.close(graceful: false)
+            }
+        case .send:
+            logger.debug("client \(peer) read nothing for \(configuration.sendTimeout); closing")
+            abandoned = true
+            connection.close(graceful: false)
+        }
+        wakeEventWaiter()
+        resumeDisconnectWaiters()
+    }
+}
