@@ -105,6 +105,17 @@ public final class LiveClient: Sendable {
         try await onQueue { () throws(LiveClientError) in try self.readOneResponse(method: method) }
     }
 
+    /// Reads exactly `count` raw bytes (for interim responses and protocol tests).
+    public func readRaw(count: Int) async throws -> [UInt8] {
+        try await onQueue { () throws(LiveClientError) in
+            var buffer = self.leftover.withLock { buffer in defer { buffer = [] }; return buffer }
+            guard try self.fill(&buffer, atLeast: count) else { throw .closed }
+            let result = Array(buffer[..<count])
+            self.leftover.withLock { [rest = Array(buffer[count...])] in $0 = rest }
+            return result
+        }
+    }
+
     /// Reads until the server closes the connection; returns every byte read.
     public func readUntilClosed() async throws -> [UInt8] {
         try await onQueue { () throws(LiveClientError) in

@@ -1,0 +1,300 @@
+import Foundation
+import Ringway
+import RingwayTestSupport
+import Testing
+
+/// Limits, timeouts and the HTTP/1.1 extensions of the hardened handler, on every backend.
+@Suite("HTTP hardening: timeouts, limits, 100-continue, trailers, pathsend")
+struct HardeningTests {
+    /// Reads the whole body and echoes it with the size it saw.
+    static let echoApp = App { scope, receive, send in
+        guard case .http(let request) = scope else { return }
+        var body: [UInt8] = []
+        var trailers = Headers()
+        loop: while true {
+            switch try await receive() {
+            case .httpRequest(let chunk, let more):
+                body += chunk
+                if !more { break loop }
+            default:
+                return
+            }
+        }
+        // Trailers come in their own receive() after the body; a client announces them with
+        // the `trailer` field (without it, receive() would wait for the disconnect, as ASGI says).
+        if request.headers.contains("trailer"), case .httpRequestTrailers(let fields) = try await receive() { trailers = fields }
+        var headers: Headers = [("content-type", "application/octet-stream")]
+        if let checksum = trailers["x-checksum"] { headers.append(name: "x-seen-checksum", value: checksum) }
+        try await send(.httpResponseStart(status: 200, headers: headers))
+        try await send(.httpResponseBody(body: body))
+    }
+
+    static let short = HTTPServerConfiguration(
+        headerTimeout: .milliseconds(400), bodyTimeout: .milliseconds(400),
+        keepAliveTimeout: .milliseconds(400), sendTimeout: .milliseconds(400))
+
+    @Test("a request head that does not arrive in time gets 408 and a close", arguments: Backends.all)
+    func headerTimeout(backend: BackendKind) async throws {
+        try await withServer(Self.echoApp, backend: backend, http: Self.short) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            try await client.send(raw: Array("GET / HTTP/1.1\r\nhost: x\r\nx-slow: ".utf8))
+            let response = try await client.readResponse()
+            #expect(response.status == 408)
+            #expect(response.header("connection") == "close")
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
+    @Test("slowloris: 500 trickling connections are cut off at the header timeout while normal traffic flows", arguments: Backends.all)
+    func slowloris(backend: BackendKind) async throws {
+        let http = HTTPServerConfiguration(headerTimeout: .seconds(1))
+        try await withServer(Self.echoApp, backend: backend, loops: 2, http: http) { (_: Server, port: Int) async throws in
+            let attackers = try (0..<500).map { _ in try LiveClient(port: port) }
+            let start = ContinuousClock.now
+            // Normal traffic, concurrently with the trickle.
+            let normal = Task {
+                let client = try LiveClient(port: port)
+                var served = 0
+                while ContinuousClock.now - start < .milliseconds(1500) {
+                    let response = try await client.post("/echo", body: Array("ok".utf8))
+                    if response.status == 200 && response.text == "ok" { served += 1 }
+                }
+                return served
+            }
+            // Each attacker sends one header byte at a time; bounded to 3 s of trickling.
+            let head = Array("GET / HTTP/1.1\r\nhost: x\r\nx-a: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".utf8)
+            var position = 0
+            while ContinuousClock.now - start < .seconds(3), position < head.count {
+                for attacker in attackers { try? await attacker.send(raw: [head[position]]) }
+                position += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(try await normal.value > 10)
+            var cutOff = 0
+            for attacker in attackers {
+                if let response = try? await attacker.readResponse(), response.status == 408 { cutOff += 1 }
+            }
+            #expect(cutOff == attackers.count)
+            // And the server still serves after the attack.
+            #expect(try await LiveClient(port: port).get("/").status == 200)
+        }
+    }
+
+    @Test("an idle keep-alive connection is closed after the keep-alive timeout", arguments: Backends.all)
+    func keepAliveTimeout(backend: BackendKind) async throws {
+        try await withServer(Self.echoApp, backend: backend, http: Self.short) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            #expect(try await client.get("/").status == 200)
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
+    @Test("a stalled request body gets 408 and the app sees http.disconnect", arguments: Backends.all)
+    func bodyTimeout(backend: BackendKind) async throws {
+        try await withServer(Self.echoApp, backend: backend, http: Self.short) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            try await client.send(raw: Array("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nhello".utf8))
+            let response = try await client.readResponse()
+            #expect(response.status == 408)
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
+    @Test("a client that reads nothing is disconnected after the send timeout", arguments: Backends.all)
+    func sendTimeout(backend: BackendKind) async throws {
+        let outcome = Recorder<String>()
+        let app = App { scope, _, send in
+            guard case .http = scope else { return }
+            try await send(.httpResponseStart(status: 200))
+            do {
+                for _ in 0..<10_000 {
+                    try await send(.httpResponseBody(body: [UInt8](repeating: 1, count: 64 * 1024), moreBody: true))
+                }
+                outcome.append("finished")
+            } catch is ClientDisconnected {
+                outcome.append("disconnected")
+            }
+        }
+        try await withServer(app, backend: backend, http: Self.short) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            try await client.send(raw: Array("GET / HTTP/1.1\r\nhost: x\r\n\r\n".utf8))
+            #expect(await outcome.waitForCount(1) == ["disconnected"])
+        }
+    }
+
+    @Test("body limits: 413 from content-length, from a growing chunked body, and a per-route override", arguments: Backends.all)
+    func bodyLimits(backend: BackendKind) async throws {
+        let http = HTTPServerConfiguration(
+            limits: HTTPParserLimits(maxBodyBytes: 1 << 20),
+            bodyLimit: { _, path, _ in path == "/small" ? 100 : nil })
+        try await withServer(Self.echoApp, backend: backend, http: http) { (_: Server, port: Int) async throws in
+            let declared = try LiveClient(port: port)
+            try await declared.send(raw: Array("POST /small HTTP/1.1\r\nhost: x\r\ncontent-length: 101\r\n\r\n".utf8))
+            let first = try await declared.readResponse()
+            #expect(first.status == 413)
+            #expect(await declared.isClosedByPeer())
+
+            let chunked = try LiveClient(port: port)
+            let chunk = String(repeating: "z", count: 60)
+            try await chunked.send(raw: Array("POST /small HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n3c\r\n\(chunk)\r\n3c\r\n\(chunk)\r\n0\r\n\r\n".utf8))
+            #expect(try await chunked.readResponse().status == 413)
+
+            let allowed = try LiveClient(port: port)
+            let big = [UInt8](repeating: 7, count: 200_000)
+            let ok = try await allowed.post("/big", body: big)
+            #expect(ok.status == 200 && ok.body == big)
+            let tooBig = try LiveClient(port: port)
+            try await tooBig.send(raw: Array("POST /big HTTP/1.1\r\nhost: x\r\ncontent-length: \((1 << 20) + 1)\r\n\r\n".utf8))
+            #expect(try await tooBig.readResponse().status == 413)
+        }
+    }
+
+    @Test("Expect: 100-continue is answered only when the app reads the body; other expectations get 417", arguments: Backends.all)
+    func expectContinue(backend: BackendKind) async throws {
+        let app = App { scope, receive, send in
+            guard case .http(let request) = scope else { return }
+            if request.path == "/ignore-body" {
+                try await send(.httpResponseStart(status: 200))
+                try await send(.httpResponseBody("not reading"))
+                return
+            }
+            var body: [UInt8] = []
+            while case .httpRequest(let chunk, let more) = try await receive() {
+                body += chunk
+                if !more { break }
+            }
+            try await send(.httpResponseStart(status: 200))
+            try await send(.httpResponseBody(body: body))
+        }
+        try await withServer(app, backend: backend) { (_: Server, port: Int) async throws in
+            let reader = try LiveClient(port: port)
+            try await reader.send(raw: Array("POST /read HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 5\r\n\r\n".utf8))
+            let interim = try await reader.readRaw(count: 25)
+            #expect(interim.text == "HTTP/1.1 100 Continue\r\n\r\n")
+            try await reader.send(raw: Array("hello".utf8))
+            let echoed = try await reader.readResponse()
+            #expect(echoed.status == 200 && echoed.text == "hello")
+
+            let ignorer = try LiveClient(port: port)
+            try await ignorer.send(raw: Array("POST /ignore-body HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 5\r\n\r\n".utf8))
+            let direct = try await ignorer.readRaw(count: 12)
+            #expect(direct.text == "HTTP/1.1 200")
+
+            let odd = try LiveClient(port: port)
+            let refused = try await odd.get("/read", headers: [("expect", "something-else")])
+            #expect(refused.status == 417)
+        }
+    }
+
+    @Test("trailers: request trailers reach the app, response trailers reach the client", arguments: Backends.all)
+    func trailers(backend: BackendKind) async throws {
+        let app = App { scope, receive, send in
+            guard case .http(let request) = scope else { return }
+            if request.path == "/echo" {
+                try await Self.echoApp(scope, receive, send)
+                return
+            }
+            try await send(.httpResponseStart(status: 200, headers: [("trailer", "x-digest")], trailers: true))
+            try await send(.httpResponseBody("body", moreBody: false))
+            try await send(.httpResponseTrailers(headers: [("x-digest", "abc123")]))
+        }
+        try await withServer(app, backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            try await client.send(raw: Array("POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\ntrailer: x-checksum\r\n\r\n4\r\ndata\r\n0\r\nx-checksum: 42\r\n\r\n".utf8))
+            let echoed = try await client.readResponse()
+            #expect(echoed.text == "data")
+            #expect(echoed.header("x-seen-checksum") == "42")
+
+            let withTrailers = try await client.get("/trailers")
+            #expect(withTrailers.header("transfer-encoding") == "chunked")
+            #expect(withTrailers.text == "body")
+            #expect(withTrailers.trailers["x-digest"] == "abc123")
+            // The connection is still in sync after the trailer section.
+            #expect(try await client.get("/trailers").text == "body")
+        }
+    }
+
+    @Test("pathsend serves a file with its length; a missing file is a 500", arguments: Backends.all)
+    func pathsend(backend: BackendKind) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ringway-pathsend-\(UUID().uuidString)").path
+        let content = (0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        FileManager.default.createFile(atPath: path, contents: Data(content))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let app = App { scope, _, send in
+            guard case .http(let request) = scope else { return }
+            try await send(.httpResponseStart(status: 200, headers: [("content-type", "application/octet-stream")]))
+            try await send(.httpResponsePathsend(path: request.path == "/missing" ? path + ".missing" : path))
+        }
+        try await withServer(app, backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            let response = try await client.get("/file")
+            #expect(response.status == 200)
+            #expect(response.header("content-length") == String(content.count))
+            #expect(response.body == content)
+            #expect(try await client.get("/missing").status == 500)
+            let memory = try await TestClient(app: app).get("/file")
+            #expect(memory.body == content)
+        }
+    }
+
+    @Test("over maxConnections a new connection gets 503 and is closed", arguments: Backends.all)
+    func maxConnections(backend: BackendKind) async throws {
+        if let reason = BackendSelection.probe(backend, environment: [:]) { try Test.cancel("\(reason)") }
+        let server = Server(app: Self.echoApp, configuration: ServerConfiguration(port: 0, backend: backend, loops: 1, maxConnections: 2),
+                            logger: testLogger, environment: [:])
+        let running = Task { try await server.run() }
+        let port = try await server.waitUntilListening().port
+        let first = try LiveClient(port: port)
+        let second = try LiveClient(port: port)
+        #expect(try await first.get("/").status == 200)
+        #expect(try await second.get("/").status == 200)
+        let third = try LiveClient(port: port)
+        let refused = try await third.readResponse()
+        #expect(refused.status == 503)
+        #expect(refused.header("retry-after") == "1")
+        #expect(await third.isClosedByPeer())
+        server.shutdown()
+        try await running.value
+    }
+
+    @Test("bodiless statuses and HEAD carry no body; a content-length the app breaks closes the connection", arguments: Backends.all)
+    func framingRules(backend: BackendKind) async throws {
+        let errors = Recorder<String>()
+        let app = App { scope, _, send in
+            guard case .http(let request) = scope else { return }
+            switch request.path {
+            case "/204":
+                try await send(.httpResponseStart(status: 204))
+                try await send(.httpResponseBody("ignored"))
+            case "/304":
+                try await send(.httpResponseStart(status: 304, headers: [("etag", "\"v1\"")]))
+                try await send(.httpResponseBody())
+            case "/short":
+                do {
+                    try await send(.httpResponseStart(status: 200, headers: [("content-length", "10")]))
+                    try await send(.httpResponseBody("12345"))
+                } catch let error as MessageOrderError {
+                    errors.append("\(error)")
+                }
+            default:
+                try await send(.httpResponseStart(status: 200))
+                try await send(.httpResponseBody("full body"))
+            }
+        }
+        try await withServer(app, backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            let noContent = try await client.get("/204")
+            #expect(noContent.status == 204 && noContent.body.isEmpty && noContent.header("content-length") == nil)
+            let notModified = try await client.get("/304")
+            #expect(notModified.status == 304 && notModified.body.isEmpty)
+            let head = try await client.request("HEAD", "/page")
+            #expect(head.body.isEmpty && head.header("content-length") == "9")
+            #expect(try await client.get("/page").text == "full body")
+
+            let short = try LiveClient(port: port)
+            try await short.send(raw: Array("GET /short HTTP/1.1\r\nhost: x\r\n\r\n".utf8))
+            _ = try await short.readUntilClosed()
+            #expect(await errors.waitForCount(1).first?.contains("content-length is 10") == true)
+        }
+    }
+}
