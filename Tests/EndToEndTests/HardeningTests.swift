@@ -298,3 +298,84 @@ struct HardeningTests {
         }
     }
 }
+
+@Suite("Unread bodies, absolute-form targets and hostile bytes")
+struct RobustnessTests {
+    /// Answers without reading the body.
+    static let hastyApp = App { scope, _, send in
+        guard case .http(let request) = scope else { return }
+        try await send(.httpResponseStart(status: 200))
+        try await send(.httpResponseBody("\(request.method) \(request.path) \(request.query)"))
+    }
+
+    @Test("a response before the body was read: a small body is drained, a large one closes", arguments: Backends.all)
+    func unreadBody(backend: BackendKind) async throws {
+        try await withServer(Self.hastyApp, backend: backend) { (_: Server, port: Int) async throws in
+            let small = try LiveClient(port: port)
+            let body = String(repeating: "s", count: 10_000)
+            try await small.send(raw: Array("POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 10000\r\n\r\n\(body)GET /b HTTP/1.1\r\nhost: x\r\n\r\n".utf8))
+            #expect(try await small.readResponse().text == "POST /a ")
+            #expect(try await small.readResponse().text == "GET /b ")
+
+            let large = try LiveClient(port: port)
+            try await large.send(raw: Array("POST /big HTTP/1.1\r\nhost: x\r\ncontent-length: 900000\r\n\r\n".utf8))
+            let response = try await large.readResponse()
+            #expect(response.text == "POST /big ")
+            try? await large.send(raw: [UInt8](repeating: 0x6C, count: 300_000))
+            #expect(await large.isClosedByPeer())
+        }
+    }
+
+    @Test("an absolute-form target is split into path and query", arguments: Backends.all)
+    func absoluteForm(backend: BackendKind) async throws {
+        try await withServer(Self.hastyApp, backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            try await client.send(raw: Array("GET http://example.test/p%20q?x=1 HTTP/1.1\r\nhost: example.test\r\n\r\n".utf8))
+            #expect(try await client.readResponse().text == "GET /p q x=1")
+        }
+    }
+
+    @Test("hostile bytes: 400 mutated requests never crash the server or disturb a healthy connection", arguments: Backends.all)
+    func liveFuzz(backend: BackendKind) async throws {
+        try await withServer(Self.hastyApp, backend: backend) { (_: Server, port: Int) async throws in
+            let healthy = try LiveClient(port: port)
+            var generator = SplitMix64(seed: 0x5EED_0000 &+ UInt64(backend.rawValue.count))
+            let seeds = [
+                "GET /a?b=c HTTP/1.1\r\nhost: x\r\naccept: */*\r\n\r\n",
+                "POST /p HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello",
+                "POST /c HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n0\r\nt: 1\r\n\r\n",
+            ].map { Array($0.utf8) }
+            for round in 0..<400 {
+                var bytes = seeds[round % seeds.count]
+                for _ in 0..<(1 + Int(generator.next() % 4)) {
+                    let position = Int(generator.next() % UInt64(bytes.count))
+                    switch generator.next() % 4 {
+                    case 0: bytes[position] = UInt8(truncatingIfNeeded: generator.next())
+                    case 1: bytes.remove(at: position)
+                    case 2: bytes.insert(UInt8(truncatingIfNeeded: generator.next()), at: position)
+                    default: bytes.insert(contentsOf: bytes[position..<min(bytes.count, position + 8)], at: position)
+                    }
+                }
+                let client = try LiveClient(port: port, timeout: .seconds(5))
+                try? await client.send(raw: bytes)
+                client.shutdownWrite()
+                _ = try? await client.readUntilClosed()  // any answer, then a close: never a hang
+                if round % 50 == 0 { #expect(try await healthy.get("/ok").status == 200) }
+            }
+            #expect(try await healthy.get("/still").text == "GET /still ")
+        }
+    }
+}
+
+/// A small deterministic generator for reproducible mutations.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var value = state
+        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
+        return value ^ (value >> 31)
+    }
+}
