@@ -218,7 +218,7 @@ struct HardeningTests {
     func pathsend(backend: BackendKind) async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ringway-pathsend-\(UUID().uuidString)").path
         let content = (0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        FileManager.default.createFile(atPath: path, contents: Data(content))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(content)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let app = App { scope, _, send in
             guard case .http(let request) = scope else { return }

@@ -46,7 +46,8 @@ extension HTTPConnectionHandler {
                     preconditionFailure("parser emitted a head before the previous request's end")
                 }
             }
-            if parseError != nil || readEnded { return .httpDisconnect }
+            if let parseError { return bodyFramingFailed(parseError) }
+            if readEnded { return .httpDisconnect }
             setDeadline(.body)
             await waitForEvent()
             guard id == exchange else { throw MessageOrderError(.scopeEnded) }
@@ -56,6 +57,19 @@ extension HTTPConnectionHandler {
     private func finishBody(trailers: Headers?) {
         requestBodyDone = true
         if let trailers, !trailers.isEmpty { requestTrailers = trailers }
+    }
+
+    /// The body being read broke the framing rules (or the peer half-closed inside it):
+    /// answer the parser's status in the app's place, or close if the response started.
+    private func bodyFramingFailed(_ error: HTTPParserError) -> ReceiveMessage {
+        keepAlive = false
+        abandoned = true
+        if order.state == .awaitingStart && pendingStart == nil {
+            respondToParseError(error)
+        } else {
+            connection.close(graceful: false)
+        }
+        return .httpDisconnect
     }
 
     /// A chunked body grew past this request's limit: answer 413 in the app's place.

@@ -138,6 +138,11 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         await withUnsafeContinuation { eventWaiter = $0 }
     }
 
+    /// Whether the events queued after a popped head reach that request's `.end`.
+    var queuedRequestIsComplete: Bool {
+        events.contains { if case .end = $0 { true } else { false } }
+    }
+
     func popEvent() -> HTTPRequestEvent? {
         guard let event = events.popFirst() else { return nil }
         if case .body(let chunk) = event {
@@ -170,6 +175,12 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
             if let event = popEvent() {
                 if case .head(let head) = event {
                     clearDeadline()
+                    if let parseError, !queuedRequestIsComplete {
+                        // The body of this very request is malformed: answer the framing
+                        // error without running the application.
+                        respondToParseError(parseError)
+                        return nil
+                    }
                     return head
                 }
                 continue  // leftovers of a request whose body the app did not read

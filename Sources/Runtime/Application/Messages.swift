@@ -11,6 +11,13 @@ public enum ReceiveMessage: Sendable, Equatable {
     case httpRequestTrailers(headers: Headers)
     /// `http.disconnect`: the client went away or the response is complete.
     case httpDisconnect
+    /// `websocket.connect`: a client asks to open the socket; answer with
+    /// `.websocketAccept`, `.websocketClose` (→ 403) or a denial response.
+    case websocketConnect
+    /// `websocket.receive`: one complete message from the client.
+    case websocketReceive(WebSocketMessage)
+    /// `websocket.disconnect`: the socket closed, with the peer's (or the server's) close code.
+    case websocketDisconnect(code: Int, reason: String)
     /// `lifespan.startup`.
     case lifespanStartup
     /// `lifespan.shutdown`.
@@ -31,6 +38,19 @@ public enum SendMessage: Sendable, Equatable {
     /// `http.response.pathsend` (extension): the file at `path` is the whole body, sent
     /// by the server (instead of `http.response.body`); ends the response.
     case httpResponsePathsend(path: String)
+    /// `websocket.accept`: completes the handshake (101), optionally choosing a subprotocol
+    /// and adding response headers.
+    case websocketAccept(subprotocol: String? = nil, headers: Headers = Headers())
+    /// `websocket.send`: one message to the client.
+    case websocketSend(WebSocketMessage)
+    /// `websocket.close`: before accept, rejects the handshake with 403; after it, starts
+    /// the closing handshake with `code` and `reason`.
+    case websocketClose(code: Int = 1000, reason: String = "")
+    /// `websocket.http.response.start` (denial-response extension): answers the handshake
+    /// with any HTTP status instead of accepting it.
+    case websocketHTTPResponseStart(status: Int, headers: Headers = Headers())
+    /// `websocket.http.response.body` (denial-response extension).
+    case websocketHTTPResponseBody(body: [UInt8] = [], moreBody: Bool = false)
     /// `lifespan.startup.complete`.
     case lifespanStartupComplete
     /// `lifespan.startup.failed` with a message for the operator.
@@ -47,6 +67,11 @@ public enum SendMessage: Sendable, Equatable {
         case .httpResponseBody: "http.response.body"
         case .httpResponseTrailers: "http.response.trailers"
         case .httpResponsePathsend: "http.response.pathsend"
+        case .websocketAccept: "websocket.accept"
+        case .websocketSend: "websocket.send"
+        case .websocketClose: "websocket.close"
+        case .websocketHTTPResponseStart: "websocket.http.response.start"
+        case .websocketHTTPResponseBody: "websocket.http.response.body"
         case .lifespanStartupComplete: "lifespan.startup.complete"
         case .lifespanStartupFailed: "lifespan.startup.failed"
         case .lifespanShutdownComplete: "lifespan.shutdown.complete"
@@ -62,6 +87,9 @@ extension ReceiveMessage {
         case .httpRequest: "http.request"
         case .httpRequestTrailers: "http.request.trailers"
         case .httpDisconnect: "http.disconnect"
+        case .websocketConnect: "websocket.connect"
+        case .websocketReceive: "websocket.receive"
+        case .websocketDisconnect: "websocket.disconnect"
         case .lifespanStartup: "lifespan.startup"
         case .lifespanShutdown: "lifespan.shutdown"
         }
@@ -73,4 +101,10 @@ extension SendMessage {
     public static func httpResponseBody(_ text: String, moreBody: Bool = false) -> SendMessage {
         .httpResponseBody(body: Array(text.utf8), moreBody: moreBody)
     }
+}
+
+/// One WebSocket message: text (`websocket.receive`/`send` with `text`) or binary (`bytes`).
+public enum WebSocketMessage: Sendable, Equatable {
+    case text(String)
+    case binary([UInt8])
 }

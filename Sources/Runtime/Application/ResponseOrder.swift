@@ -44,7 +44,8 @@ public struct ResponseOrder: Sendable, Equatable {
             throw MessageOrderError(.sendAfterResponseComplete)
         case (.complete, .httpResponseStart), (.complete, .httpResponseBody), (.complete, .httpResponseTrailers), (.complete, .httpResponsePathsend):
             throw MessageOrderError(.sendAfterResponseComplete)
-        case (_, .lifespanStartupComplete), (_, .lifespanStartupFailed), (_, .lifespanShutdownComplete), (_, .lifespanShutdownFailed):
+        case (_, .lifespanStartupComplete), (_, .lifespanStartupFailed), (_, .lifespanShutdownComplete), (_, .lifespanShutdownFailed),
+             (_, .websocketAccept), (_, .websocketSend), (_, .websocketClose), (_, .websocketHTTPResponseStart), (_, .websocketHTTPResponseBody):
             throw MessageOrderError(.unexpectedMessage(type: message.type, scope: "http"))
         }
     }
