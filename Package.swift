@@ -9,6 +9,9 @@ import PackageDescription
 //   RingwayRuntime   Sources/Runtime       backends, event loops, buffers, connections, the app interface
 //   RingwayHTTPCodec Sources/HTTP/Codec    sans-I/O HTTP/1.1 parser and serializer
 //   RingwayHTTP      Sources/HTTP/Server   the HTTP/1.1 connection handler on top of the runtime
+//   CZlib            Sources/CZlib         zlib for permessage-deflate
+//   RingwayWebSocketCodec Sources/WebSocket/Codec  sans-I/O RFC 6455 frames, RFC 7692 deflate
+//   RingwayWebSocket Sources/WebSocket/Server  the handshake (an HTTP upgrader) and the socket handler
 //   Ringway          Sources/Ringway       umbrella: `Server`, re-exports
 //   RingwayTestSupport Sources/TestSupport in-memory and live test clients for users' tests
 //   ringway          Sources/ringway       the CLI (`ringway serve`)
@@ -33,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "RingwayCore", path: "Sources/Core", swiftSettings: strict),
@@ -66,9 +70,26 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        .target(name: "RingwayWebSocketCodec", dependencies: ["CZlib"], path: "Sources/WebSocket/Codec", swiftSettings: strict),
+        .target(
+            name: "RingwayWebSocket",
+            dependencies: [
+                "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP", "RingwayWebSocketCodec",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/WebSocket/Server",
+            swiftSettings: strict
+        ),
+        .target(
             name: "Ringway",
             dependencies: [
-                "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP",
+                "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP", "RingwayWebSocket", "RingwayWebSocketCodec",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -94,6 +115,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CoreTests", dependencies: ["RingwayCore"], swiftSettings: strict),
+        .testTarget(name: "WebSocketCodecTests", dependencies: ["RingwayWebSocketCodec"], swiftSettings: strict),
         .testTarget(name: "HTTPCodecTests", dependencies: ["RingwayHTTPCodec", "RingwayCore"], swiftSettings: strict),
         .testTarget(
             name: "RuntimeTests",

@@ -7,6 +7,7 @@ public import Ringway
 /// - `GET /json` → `{"message":"Hello, World!"}` (`application/json`)
 /// - `POST /echo` → the request body back, with its content-type
 /// - `GET /` → an HTML index
+/// - `ws://…/ws/echo` → a WebSocket echoing text and binary messages (what Autobahn drives)
 public struct DemoApp: Application {
     public init() {}
 
@@ -26,6 +27,7 @@ public struct DemoApp: Application {
         <li><a href="/plaintext">GET /plaintext</a> — <code>Hello, World!</code></li>
         <li><a href="/json">GET /json</a> — a JSON message</li>
         <li><code>POST /echo</code> — echoes the request body and its content-type</li>
+        <li><code>ws://&lt;host&gt;/ws/echo</code> — a WebSocket that echoes every message</li>
         </ul>
         </body>
         </html>
@@ -33,6 +35,10 @@ public struct DemoApp: Application {
         """.utf8)
 
     public func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        if case .websocket(let socket) = scope {
+            try await serveWebSocket(socket, receive, send)
+            return
+        }
         guard case .http(let request) = scope else { return }  // no lifespan needs
         switch (request.method, request.path) {
         case ("GET", "/plaintext"), ("HEAD", "/plaintext"):
@@ -57,6 +63,21 @@ public struct DemoApp: Application {
             try await respond(send, 405, [("content-type", "text/plain"), ("allow", allowed)], Array("Method Not Allowed\n".utf8))
         default:
             try await respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
+        }
+    }
+
+    private func serveWebSocket(_ socket: WebSocketScope, _ receive: Receive, _ send: Send) async throws {
+        guard case .websocketConnect = try await receive() else { return }
+        guard socket.path == "/ws/echo" else {
+            try await send(.websocketClose())  // → 403
+            return
+        }
+        try await send(.websocketAccept())
+        while true {
+            switch try await receive() {
+            case .websocketReceive(let message): try await send(.websocketSend(message))
+            default: return  // websocket.disconnect
+            }
         }
     }
 

@@ -2,6 +2,8 @@
 @_exported public import RingwayHTTP
 @_exported public import RingwayHTTPCodec
 @_exported public import RingwayRuntime
+@_exported public import RingwayWebSocket
+@_exported public import RingwayWebSocketCodec
 public import Logging
 public import ServiceLifecycle
 import Synchronization
@@ -19,6 +21,8 @@ public final class Server: Service, Sendable {
     public let configuration: ServerConfiguration
     /// HTTP limits and headers.
     public let http: HTTPServerConfiguration
+    /// WebSocket settings; nil refuses upgrades (such requests are served as plain HTTP).
+    public let websocket: WebSocketConfiguration?
     private let application: any Application
     private let logger: Logger
     private let environment: [String: String]
@@ -42,6 +46,7 @@ public final class Server: Service, Sendable {
         app: some Application,
         configuration: ServerConfiguration = ServerConfiguration(),
         http: HTTPServerConfiguration = HTTPServerConfiguration(),
+        websocket: WebSocketConfiguration? = WebSocketConfiguration(),
         logger: Logger = Logger(label: "ringway"),
         backendFlag: String? = nil,
         environment: [String: String] = ProcessEnvironment.current
@@ -49,6 +54,7 @@ public final class Server: Service, Sendable {
         self.application = app
         self.configuration = configuration
         self.http = http
+        self.websocket = websocket
         self.logger = logger
         self.backendFlag = backendFlag
         self.environment = environment
@@ -95,6 +101,8 @@ public final class Server: Service, Sendable {
             let factory = try BackendSelection.factory(for: kind, environment: environment, logger: logger)
             try await lifespan.startup()
             let state = lifespan.state.snapshot
+            var http = self.http
+            if let websocket { http.upgraders.append(WebSocketUpgrader(configuration: websocket)) }
             let initializer = HTTPConnectionInitializer(application: application, configuration: http, logger: logger,
                                                         stateProvider: { state })
             runtime = ServerRuntime(configuration: configuration, initializer: initializer, logger: logger)

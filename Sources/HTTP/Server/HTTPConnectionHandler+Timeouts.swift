@@ -32,7 +32,7 @@ extension HTTPConnectionHandler {
         case .send: duration = configuration.sendTimeout
         }
         deadlineKind = kind
-        deadline = EventLoop.now &+ duration.nanoseconds
+        deadline = EventLoop.deadline(after: duration)
         armDeadlineTimer(at: deadline)
     }
 

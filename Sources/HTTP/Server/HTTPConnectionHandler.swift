@@ -69,8 +69,9 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         self.configuration = configuration
         self.logger = logger
         self.stateProvider = stateProvider
-        // Upgrades (WebSocket) are not served yet: such requests are answered as plain HTTP.
-        self.parser = HTTPRequestParser(limits: configuration.limits, stopAtUpgrade: false)
+        // With upgraders the parser stops after an upgrade request's head and keeps what
+        // follows for the new protocol.
+        self.parser = HTTPRequestParser(limits: configuration.limits, stopAtUpgrade: !configuration.upgraders.isEmpty)
     }
 
     /// Starts the connection's task on its loop; the header timeout runs from the accept.
@@ -158,6 +159,15 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
 
     private func run() async {
         while let head = await nextHead() {
+            if head.isUpgrade, let leftover = parser.upgradeLeftover {
+                if let upgrader = upgrader(for: head) {
+                    await handOver(head, to: upgrader, leftover: leftover)
+                    return
+                }
+                // Not a protocol we switch to: keep speaking HTTP, re-reading what followed.
+                parser = HTTPRequestParser(limits: configuration.limits, stopAtUpgrade: true)
+                reparse(leftover)
+            }
             await serve(head)
             if closed || abandoned { return }
             if !keepAlive || shuttingDown {
@@ -165,6 +175,33 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
                 return
             }
         }
+    }
+
+    private func upgrader(for head: HTTPRequestHead) -> (any HTTPUpgrader)? {
+        guard let name = head.headers.first("upgrade") else { return nil }
+        return configuration.upgraders.first { Headers.asciiCaseInsensitiveEqual(name, $0.protocolName.utf8) }
+    }
+
+    /// Feeds bytes already read (after an upgrade head that was not taken) to a new parser.
+    private func reparse(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { connectionReceived($0) }
+    }
+
+    /// Gives the connection to `upgrader`; this handler then stays out of the way.
+    private func handOver(_ head: HTTPRequestHead, to upgrader: any HTTPUpgrader, leftover: [UInt8]) async {
+        let target: RequestTarget
+        do {
+            target = try RequestTarget(parsing: head.target, method: head.method)
+        } catch {
+            respondToParseError(error)
+            return
+        }
+        clearDeadline()
+        abandoned = true  // no more HTTP on this connection
+        await upgrader.upgrade(HTTPUpgradeRequest(
+            connection: connection, head: head, target: target, leftover: leftover, application: application,
+            state: stateProvider(), configuration: configuration, logger: logger, shuttingDown: shuttingDown))
     }
 
     /// The next request head, or nil when the connection is done (after answering a

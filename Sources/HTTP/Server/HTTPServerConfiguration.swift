@@ -35,6 +35,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxDiscardedBodyBytes: Int
     /// The ASGI `root_path`. Default `""`.
     public var rootPath: String
+    /// Protocols a request may upgrade to (WebSocket). A request asking for another
+    /// protocol is served as plain HTTP.
+    public var upgraders: [any HTTPUpgrader] = []
 
     public init(
         limits: HTTPParserLimits = HTTPParserLimits(),
@@ -58,14 +61,5 @@ public struct HTTPServerConfiguration: Sendable {
         self.maxBufferedBodyBytes = maxBufferedBodyBytes
         self.maxDiscardedBodyBytes = maxDiscardedBodyBytes
         self.rootPath = rootPath
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds, saturating (negative → 0).
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        return UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000).partialValue &+ UInt64(attoseconds / 1_000_000_000)
     }
 }

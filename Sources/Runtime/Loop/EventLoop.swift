@@ -175,6 +175,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         return timers.schedule(deadline: MonotonicClock.now &+ nanoseconds, action)
     }
 
+    /// Runs `action` on the loop after `delay` (negative: as soon as possible). Loop thread only.
+    @discardableResult
+    public func scheduleTimer(after delay: Duration, _ action: @escaping () -> Void) -> TimerID {
+        scheduleTimer(afterNanoseconds: delay.clampedNanoseconds, action)
+    }
+
     /// Cancels a timer that has not fired. Loop thread only.
     public func cancelTimer(_ id: TimerID) {
         assertInLoop()
@@ -302,4 +308,11 @@ extension EventLoop: CompletionSink {
 extension EventLoop {
     /// Monotonic time in nanoseconds, the clock of `scheduleTimer`.
     public static var now: UInt64 { MonotonicClock.now }
+
+    /// The monotonic time `delay` from now (saturating; a negative delay is now).
+    public static func deadline(after delay: Duration) -> UInt64 {
+        let now = MonotonicClock.now
+        let (sum, overflow) = now.addingReportingOverflow(delay.clampedNanoseconds)
+        return overflow ? .max : sum
+    }
 }

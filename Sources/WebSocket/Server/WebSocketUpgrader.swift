@@ -1,0 +1,44 @@
+public import RingwayHTTP
+import RingwayCore
+import RingwayRuntime
+import RingwayWebSocketCodec
+
+/// Switches HTTP/1.1 connections that ask for `Upgrade: websocket` to WebSocket and runs
+/// the application's `websocket` scope on them. Handshakes that break RFC 6455 §4.2 are
+/// answered 400 (426 with `sec-websocket-version: 13` for a version we do not speak),
+/// never 101.
+public struct WebSocketUpgrader: HTTPUpgrader {
+    public let protocolName = "websocket"
+    public let configuration: WebSocketConfiguration
+
+    public init(configuration: WebSocketConfiguration = WebSocketConfiguration()) {
+        self.configuration = configuration
+    }
+
+    public func upgrade(_ request: HTTPUpgradeRequest) async {
+        let key: String
+        do {
+            key = try WebSocketHandshake.validate(request.head)
+        } catch {
+            refuse(request, error)
+            return
+        }
+        if request.shuttingDown {
+            refuse(request, .init(status: 503, reason: "the server is shutting down"))
+            return
+        }
+        let handler = WebSocketConnectionHandler(request: request, key: key, configuration: configuration)
+        // Replace the delegate before any suspension so no byte reaches the HTTP handler.
+        request.connection.delegate = handler
+        await handler.run()
+    }
+
+    private func refuse(_ request: HTTPUpgradeRequest, _ refusal: WebSocketHandshake.Refusal) {
+        let body = Array("\(refusal.reason)\n".utf8)
+        var head = "HTTP/1.1 \(refusal.status) \(refusal.status == 426 ? "Upgrade Required" : refusal.status == 503 ? "Service Unavailable" : "Bad Request")\r\n"
+        if refusal.status == 426 { head += "sec-websocket-version: 13\r\n" }
+        head += "content-type: text/plain; charset=utf-8\r\ncontent-length: \(body.count)\r\nconnection: close\r\n\r\n"
+        request.connection.write(Array(head.utf8) + body)
+        request.connection.close(graceful: true)
+    }
+}
