@@ -116,3 +116,46 @@ struct BackpressureTests {
         }
     }
 }
+
+@Suite("Inbound backpressure")
+struct InboundBackpressureTests {
+    @Test("an app that does not consume the body stops the server reading: the client's upload stalls, nothing is lost", arguments: Backends.all)
+    func slowConsumer(backend: BackendKind) async throws {
+        let total = 32 * 1024 * 1024  // far beyond kernel socket buffers plus the 256 KiB the server buffers
+        let waiting = Signal()
+        let release = Signal()
+        let received = Recorder<Int>()
+        let app = App { scope, receive, send in
+            guard case .http = scope else { return }
+            waiting.fire()
+            #expect(await release.wait(timeout: .seconds(30)))
+            var count = 0
+            while case .httpRequest(let chunk, let more) = try await receive() {
+                count += chunk.count
+                if !more { break }
+            }
+            received.append(count)
+            try await send(.httpResponseStart(status: 200))
+            try await send(.httpResponseBody("\(count)"))
+        }
+        let http = HTTPServerConfiguration(limits: HTTPParserLimits(maxBodyBytes: 64 << 20))
+        try await withServer(app, backend: backend, http: http) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port, timeout: .seconds(30))
+            let uploaded = Signal()
+            let upload = Task {
+                try await client.send(raw: Array("POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: \(total)\r\n\r\n".utf8))
+                try await client.send(raw: [UInt8](repeating: 0x75, count: total))
+                uploaded.fire()
+            }
+            #expect(await waiting.wait())
+            // The app holds the body; give the upload every chance to (wrongly) finish.
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!uploaded.isFired, "the server kept reading a body nobody consumed")
+            release.fire()
+            try await upload.value
+            let response = try await client.readResponse()
+            #expect(response.text == String(total))
+            #expect(received.all == [total])
+        }
+    }
+}
