@@ -8,7 +8,10 @@ public import Ringway
 /// - `POST /echo` → the request body back, with its content-type
 /// - `GET /` → an HTML index
 /// - `ws://…/ws/echo` → a WebSocket echoing text and binary messages (what Autobahn drives)
+/// - `GET /chat` → the chat page; `ws://…/chat/{room}?user=NAME` → the chat (see `ChatApp`)
 public struct DemoApp: Application {
+    private let chat = ChatApp()
+
     public init() {}
 
     static let plaintext = Array("Hello, World!".utf8)
@@ -28,6 +31,7 @@ public struct DemoApp: Application {
         <li><a href="/json">GET /json</a> — a JSON message</li>
         <li><code>POST /echo</code> — echoes the request body and its content-type</li>
         <li><code>ws://&lt;host&gt;/ws/echo</code> — a WebSocket that echoes every message</li>
+        <li><a href="/chat">GET /chat</a> — a WebSocket chat with rooms</li>
         </ul>
         </body>
         </html>
@@ -47,6 +51,8 @@ public struct DemoApp: Application {
             try await respond(send, 200, Self.jsonHeaders, Self.json)
         case ("GET", "/"), ("HEAD", "/"):
             try await respond(send, 200, Self.htmlHeaders, Self.index)
+        case ("GET", "/chat"), ("HEAD", "/chat"):
+            try await respond(send, 200, Self.htmlHeaders, ChatPage.html)
         case ("POST", "/echo"):
             var body: [UInt8] = []
             while true {
@@ -68,6 +74,10 @@ public struct DemoApp: Application {
 
     private func serveWebSocket(_ socket: WebSocketScope, _ receive: Receive, _ send: Send) async throws {
         guard case .websocketConnect = try await receive() else { return }
+        if socket.path.hasPrefix("/chat/"), socket.path.count > "/chat/".count {
+            try await chat.serve(socket, room: String(socket.path.dropFirst("/chat/".count)), receive, send)
+            return
+        }
         guard socket.path == "/ws/echo" else {
             try await send(.websocketClose())  // → 403
             return
