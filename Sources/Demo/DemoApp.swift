@@ -78,16 +78,14 @@ public struct DemoApp: Application {
             try await chat.serve(socket, room: String(socket.path.dropFirst("/chat/".count)), receive, send)
             return
         }
+        guard let echo = WebSocket(.websocket(socket), receive, send) else { return }
         guard socket.path == "/ws/echo" else {
             try await send(.websocketClose())  // → 403
             return
         }
         try await send(.websocketAccept())
-        while true {
-            switch try await receive() {
-            case .websocketReceive(let message): try await send(.websocketSend(message))
-            default: return  // websocket.disconnect
-            }
+        for try await message in echo.messages {
+            try await send(.websocketSend(message))
         }
     }
 

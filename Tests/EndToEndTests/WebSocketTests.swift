@@ -177,3 +177,76 @@ struct AutobahnTests {
         try await Self.run(backend, include: ["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "10.*"])
     }
 }
+
+@Suite("WebSocket limits and keepalive")
+struct WebSocketLimitTests {
+    /// A raw client frame: FIN, `opcode`, masked with a fixed key.
+    static func frame(_ opcode: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = [0x80 | opcode]
+        let key: [UInt8] = [0x11, 0x22, 0x33, 0x44]
+        switch payload.count {
+        case ..<126: bytes.append(0x80 | UInt8(payload.count))
+        case ..<65536: bytes += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        default: bytes += [0x80 | 127] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: payload.count >> ($0 * 8)) }
+        }
+        bytes += key
+        bytes += payload.enumerated().map { $0.element ^ key[$0.offset % 4] }
+        return bytes
+    }
+
+    static let handshake = Array(("GET /ws/echo HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
+        + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n").utf8)
+
+    @Test("a client flooding messages without reading cannot grow the server's buffers: it is paused, then served", arguments: Backends.all)
+    func floodWithoutReading(backend: BackendKind) async throws {
+        try await withServer(DemoApp(), backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port, timeout: .seconds(2))
+            try await client.send(raw: Self.handshake)
+            #expect(try await client.readResponse().status == 101)
+            // 64 MiB of 64 KiB messages, never reading the echoes: the server must stop
+            // reading (its send queue is above the high-water mark), so our writes stall
+            // long before all of it is accepted.
+            let message = Self.frame(0x2, [UInt8](repeating: 0x61, count: 64 * 1024))
+            var accepted = 0
+            for _ in 0..<1024 {
+                do {
+                    try await client.send(raw: message)
+                    accepted += 1
+                } catch {
+                    break  // the send timed out: backpressure reached us
+                }
+            }
+            #expect(accepted < 1024, "the server accepted 64 MiB without the client reading anything")
+        }
+    }
+
+    @Test("a peer that stops answering pings is closed with 1011 and the app sees the disconnect", arguments: Backends.all)
+    func keepaliveTimeout(backend: BackendKind) async throws {
+        let codes = Recorder<Int>()
+        let app = App { scope, receive, send in
+            guard let socket = WebSocket(scope, receive, send) else { return }
+            try await socket.accept()
+            for try await _ in socket.messages {}
+            codes.append(1)
+        }
+        let websocket = WebSocketConfiguration(pingInterval: .milliseconds(200), pingTimeout: .milliseconds(200))
+        if let reason = BackendSelection.probe(backend, environment: [:]) { try Test.cancel("\(reason)") }
+        let server = Server(app: app, configuration: ServerConfiguration(port: 0, backend: backend, loops: 1),
+                            websocket: websocket, logger: testLogger, environment: [:])
+        let running = Task { try await server.run() }
+        let port = try await server.waitUntilListening().port
+        let client = try LiveClient(port: port)
+        try await client.send(raw: Self.handshake.map { $0 }.replacing(Array("/ws/echo".utf8), with: Array("/dead".utf8)))
+        #expect(try await client.readResponse().status == 101)
+        // Never answer the pings: the server closes with 1011 (close frame 0x88, code 0x03F3).
+        let bytes = try await client.readUntilClosed()
+        let close = bytes.firstRange(of: [0x88])
+        #expect(close != nil)
+        if let close, bytes.count >= close.lowerBound + 4 {
+            #expect(Int(bytes[close.lowerBound + 2]) << 8 | Int(bytes[close.lowerBound + 3]) == 1011)
+        }
+        #expect(await codes.waitForCount(1).count == 1)
+        server.shutdown()
+        try await running.value
+    }
+}
