@@ -35,6 +35,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds graceful shutdown waits for in-flight requests.")
     var shutdownTimeout: Int = 30
 
+    @Option(help: "Seconds between WebSocket keepalive pings (0 turns them off).")
+    var wsPingInterval: Double = 20
+
+    @Option(help: "Seconds a WebSocket ping may go unanswered before the socket is closed (1011).")
+    var wsPingTimeout: Double = 20
+
     func validate() throws {
         if let backend, BackendKind(name: backend) == nil {
             throw ValidationError("unknown backend '\(backend)'; valid backends: \(BackendKind.validNames)")
@@ -56,7 +62,10 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "ringway")
         var configuration = ServerConfiguration(host: host, port: port, shutdownTimeout: .seconds(shutdownTimeout))
         if let loops { configuration.loops = loops }
-        let server = Server(app: DemoApp(), configuration: configuration, logger: logger, backendFlag: backend)
+        let websocket = WebSocketConfiguration(
+            pingInterval: wsPingInterval > 0 ? .milliseconds(Int64(wsPingInterval * 1000)) : nil,
+            pingTimeout: .milliseconds(Int64(wsPingTimeout * 1000)))
+        let server = Server(app: DemoApp(), configuration: configuration, websocket: websocket, logger: logger, backendFlag: backend)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)],

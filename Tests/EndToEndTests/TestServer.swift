@@ -24,6 +24,7 @@ func withServer<T: Sendable>(
     backend: BackendKind,
     loops: Int = 2,
     http: HTTPServerConfiguration = HTTPServerConfiguration(),
+    websocket: WebSocketConfiguration = WebSocketConfiguration(),
     shutdownTimeout: Duration = .seconds(10),
     _ body: (Server, Int) async throws -> T
 ) async throws -> T {
@@ -33,7 +34,7 @@ func withServer<T: Sendable>(
     let server = Server(
         app: app,
         configuration: ServerConfiguration(host: "127.0.0.1", port: 0, backend: backend, loops: loops, shutdownTimeout: shutdownTimeout),
-        http: http, logger: testLogger, environment: [:])
+        http: http, websocket: websocket, logger: testLogger, environment: [:])
     let running = Task { try await server.run() }
     let address: PeerAddress
     do {
