@@ -74,7 +74,7 @@ let package = Package(
             path: "Sources/CZlib",
             linkerSettings: [.linkedLibrary("z")]
         ),
-        .target(name: "RingwayWebSocketCodec", dependencies: ["CZlib"], path: "Sources/WebSocket/Codec", swiftSettings: strict),
+        .target(name: "RingwayWebSocketCodec", dependencies: ["RingwayCore", "CZlib"], path: "Sources/WebSocket/Codec", swiftSettings: strict),
         .target(
             name: "RingwayWebSocket",
             dependencies: [

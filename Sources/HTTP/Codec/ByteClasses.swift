@@ -1,3 +1,4 @@
+import RingwayCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -189,15 +190,5 @@ extension UnsafeRawBufferPointer {
             UnsafeMutableRawBufferPointer(destination).copyMemory(from: slice(range))
             initialized = range.count
         }
-    }
-}
-
-extension Array where Element == UInt8 {
-    /// `withUnsafeBytes` with the body's typed error preserved.
-    @inline(__always)
-    func withBytes<Result, Failure: Error>(
-        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        try withUnsafeBytes { bytes in Swift.Result { () throws(Failure) in try body(bytes) } }.get()
     }
 }
