@@ -192,7 +192,8 @@ public final class Connection: IOTarget, @unchecked Sendable {
     func sendCompleted(result: Int) {
         sendInFlight = false
         if lifecycle == .closed { return }
-        if lifecycle == .closing && (result < 0 || outboundBytes == 0) {
+        if lifecycle == .closing {
+            // An abortive close: the queue is dropped, nothing more is sent.
             finishClose()
             return
         }
@@ -213,7 +214,6 @@ public final class Connection: IOTarget, @unchecked Sendable {
             writableWaiters.removeAll()
             for waiter in waiters { waiter.resume() }
         }
-        if outboundBytes == 0 && lifecycle == .closing { finishClose() }
         if outboundBytes == 0, closeWhenFlushed { beginLinger() }
     }
 
@@ -235,7 +235,14 @@ public final class Connection: IOTarget, @unchecked Sendable {
 
     // MARK: Closing
 
+    /// A graceful close waits for the queue to drain.
     private var closeWhenFlushed = false
+    /// Whether that close reads (and discards) input after its FIN, see `beginLinger`.
+    private var lingerAfterFlush = true
+    /// After our FIN: input is discarded until the peer's EOF or the linger timer.
+    private var lingering = false
+    /// The peer finished sending (EOF or an error on the read side).
+    private var readEnded = false
 
     /// The server is draining: the delegate finishes its current exchange, then closes.
     func requestShutdown() {
@@ -254,7 +261,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
         case .open, .draining: break
         }
         if graceful {
-            if !linger { readEnded = true }  // nothing to protect: close right after the flush
+            lingerAfterFlush = linger
             closeWhenFlushed = true
             if outboundBytes == 0 { beginLinger() }
             return
@@ -274,8 +281,8 @@ public final class Connection: IOTarget, @unchecked Sendable {
     private func beginLinger() {
         closeWhenFlushed = false
         guard lifecycle == .open || lifecycle == .draining else { return }
-        if readEnded {
-            close(graceful: false)
+        if readEnded || !lingerAfterFlush {
+            close(graceful: false)  // nothing unread to protect: close right after the flush
             return
         }
         #if canImport(Glibc)
@@ -296,8 +303,6 @@ public final class Connection: IOTarget, @unchecked Sendable {
         }
     }
 
-    private var lingering = false
-    private var readEnded = false
 
     /// Releases the fd and the slot once no receive and no send refer to them.
     private func finishClose() {

@@ -233,10 +233,13 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
         case .close(let code, let reason):
             let received = code.map(Int.init) ?? 1005
             if phase == .open {
-                // Echo the code (RFC 6455 §5.5.1), then close the TCP connection.
+                // Echo the code (RFC 6455 §5.5.1; an empty close is echoed empty), then close.
                 var frame: [UInt8] = []
-                WebSocketEncoder.appendClose(code: code ?? 1000, reason: "", into: &frame)
-                if code == nil { frame = [0x88, 0x00] }
+                if let code {
+                    WebSocketEncoder.appendClose(code: code, reason: "", into: &frame)
+                } else {
+                    WebSocketEncoder.appendControl(.close, payload: [], into: &frame)
+                }
                 connection.write(frame)
             }
             phase = .closed
