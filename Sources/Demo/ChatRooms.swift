@@ -30,8 +30,10 @@ actor ChatRooms {
     /// A member whose connection is gone is skipped (its own task removes it).
     func broadcast(_ event: [String: Any], room: String, excluding excluded: UInt64? = nil) async {
         guard let text = ChatRooms.json(event), let members = rooms[room] else { return }
+        // Framed once, written to every member as the same bytes.
+        let prepared = PreparedWebSocketMessage(.text(text))
         for (id, member) in members where id != excluded {
-            try? await member.send(.websocketSend(.text(text)))
+            try? await member.send(.websocketSendPrepared(prepared))
         }
     }
 

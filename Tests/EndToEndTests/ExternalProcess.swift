@@ -19,7 +19,10 @@ enum ExternalProcess {
     /// status -9 and says so in `errors`).
     static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            // A queue of its own (it targets an overcommitting thread), never the global
+            // queue: the waits below block for the program's whole run, and on Linux the
+            // global queue's few threads are the ones Swift concurrency runs every test on.
+            DispatchQueue(label: "ringway.test.external-process").async {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: executable)
                 process.arguments = arguments

@@ -36,7 +36,7 @@ struct DispatchBackendTests {
         try harness.pollUntil { $0.ended(2) != nil }
         writer.wait()
         #expect(harness.sink.ended(2) == 0)
-        #expect(harness.sink.received(2) == payload)
+        #expect(harness.sink.received(2).elementsEqual(payload))
         #expect(harness.sink.largestReceive(2) <= 64 * 1024)
         harness.backend.close(fd: server)
     }
@@ -79,7 +79,7 @@ struct DispatchBackendTests {
         #expect(offset == total)
         #expect(completions.reduce(0, +) == total)
         #expect(completions.count > 1, "1 MiB over a 32 KiB send buffer completes in parts")
-        #expect(received.withLock { $0 } == payload)
+        #expect(received.withLock { $0 }.elementsEqual(payload))
         harness.backend.close(fd: server)
     }
 
@@ -648,10 +648,11 @@ private enum DispatchTestIO {
         return bytes
     }
 
-    /// Runs `body` on a global queue; `wait()` on the result blocks until it finished.
+    /// Runs `body` on a queue of its own; `wait()` on the result blocks until it finished.
+    /// Never the global queue: its threads are the ones the (blocked) test itself runs on.
     static func runDetached(_ body: @escaping @Sendable () -> Void) -> DispatchSemaphore {
         let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
+        DispatchQueue(label: "ringway.test.detached").async {
             body()
             done.signal()
         }

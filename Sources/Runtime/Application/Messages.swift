@@ -43,6 +43,9 @@ public enum SendMessage: Sendable, Equatable {
     case websocketAccept(subprotocol: String? = nil, headers: Headers = Headers())
     /// `websocket.send`: one message to the client.
     case websocketSend(WebSocketMessage)
+    /// `websocket.send` of a message framed once for many sockets (broadcast): every socket
+    /// writes the same bytes, uncompressed (RFC 7692 lets any message go uncompressed).
+    case websocketSendPrepared(PreparedWebSocketMessage)
     /// `websocket.close`: before accept, rejects the handshake with 403; after it, starts
     /// the closing handshake with `code` and `reason`.
     case websocketClose(code: Int = 1000, reason: String = "")
@@ -68,7 +71,7 @@ public enum SendMessage: Sendable, Equatable {
         case .httpResponseTrailers: "http.response.trailers"
         case .httpResponsePathsend: "http.response.pathsend"
         case .websocketAccept: "websocket.accept"
-        case .websocketSend: "websocket.send"
+        case .websocketSend, .websocketSendPrepared: "websocket.send"
         case .websocketClose: "websocket.close"
         case .websocketHTTPResponseStart: "websocket.http.response.start"
         case .websocketHTTPResponseBody: "websocket.http.response.body"

@@ -45,7 +45,7 @@ public struct ResponseOrder: Sendable, Equatable {
         case (.complete, .httpResponseStart), (.complete, .httpResponseBody), (.complete, .httpResponseTrailers), (.complete, .httpResponsePathsend):
             throw MessageOrderError(.sendAfterResponseComplete)
         case (_, .lifespanStartupComplete), (_, .lifespanStartupFailed), (_, .lifespanShutdownComplete), (_, .lifespanShutdownFailed),
-             (_, .websocketAccept), (_, .websocketSend), (_, .websocketClose), (_, .websocketHTTPResponseStart), (_, .websocketHTTPResponseBody):
+             (_, .websocketAccept), (_, .websocketSend), (_, .websocketSendPrepared), (_, .websocketClose), (_, .websocketHTTPResponseStart), (_, .websocketHTTPResponseBody):
             throw MessageOrderError(.unexpectedMessage(type: message.type, scope: "http"))
         }
     }

@@ -48,6 +48,9 @@ public struct WebSocket: Sendable {
     /// Sends a binary message.
     public func send(bytes: [UInt8]) async throws { try await send(.websocketSend(.binary(bytes))) }
 
+    /// Sends a message framed once for many sockets (see `PreparedWebSocketMessage`).
+    public func send(_ prepared: PreparedWebSocketMessage) async throws { try await send(.websocketSendPrepared(prepared)) }
+
     /// Starts the closing handshake.
     public func close(code: Int = 1000, reason: String = "") async throws {
         try await send(.websocketClose(code: code, reason: reason))

@@ -107,16 +107,19 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
             guard phase == .connecting, denial == nil else { throw misuse(message, "the handshake was already answered") }
             accept(subprotocol: subprotocol, headers: headers)
         case .websocketSend(let content):
-            guard phase == .open else {
-                if phase == .connecting { throw misuse(message, "websocket.accept must come first") }
-                throw ClientDisconnected()
-            }
+            try checkOpen(for: message)
             var buffer: [UInt8] = []
             switch content {
             case .text(let text): WebSocketEncoder.appendMessage(text.utf8, opcode: .text, deflate: &deflate, into: &buffer)
             case .binary(let bytes): WebSocketEncoder.appendMessage(bytes, opcode: .binary, deflate: &deflate, into: &buffer)
             }
             connection.write(buffer)
+            if !connection.isWritable { try await connection.waitUntilWritable() }
+        case .websocketSendPrepared(let prepared):
+            try checkOpen(for: message)
+            // The shared frame itself: no encoding, no copy (the array is immutable, so the
+            // send queue holds a reference to the same storage as every other socket's).
+            connection.write(prepared.frame)
             if !connection.isWritable { try await connection.waitUntilWritable() }
         case .websocketClose(let code, let reason):
             switch phase {
@@ -139,6 +142,13 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
             }
         default:
             throw MessageOrderError(.unexpectedMessage(type: message.type, scope: "websocket"))
+        }
+    }
+
+    private func checkOpen(for message: SendMessage) throws {
+        guard phase == .open else {
+            if phase == .connecting { throw misuse(message, "websocket.accept must come first") }
+            throw ClientDisconnected()
         }
     }
 
