@@ -59,7 +59,8 @@ extension PerMessageDeflate {
             serverNoContextTakeover: serverNoContextTakeover,
             clientNoContextTakeover: clientNoContextTakeover,
             serverMaxWindowBits: serverMaxWindowBits ?? 15,
-            maxDecompressedBytes: configuration.maxDecompressedBytes
+            maxDecompressedBytes: configuration.maxDecompressedBytes,
+            compressionLevel: configuration.compressionLevel
         )
         return (response, deflate)
     }

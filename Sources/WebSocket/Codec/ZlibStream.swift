@@ -13,13 +13,14 @@ final class ZlibDeflater: @unchecked Sendable {
 
     private init(stream: UnsafeMutablePointer<z_stream>) { self.stream = stream }
 
-    /// A compressor with a `2^windowBits`-byte window (9–15), or nil if zlib could not allocate
-    /// one. Its references reach back at most `2^windowBits − 262` bytes (zlib's `MAX_DIST`).
-    static func make(windowBits: Int) -> ZlibDeflater? {
+    /// A compressor at `level` (1–9) with a `2^windowBits`-byte window (9–15), or nil if zlib
+    /// could not allocate one. Its references reach back at most `2^windowBits − 262` bytes
+    /// (zlib's `MAX_DIST`).
+    static func make(windowBits: Int, level: Int) -> ZlibDeflater? {
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         // All-zero: no custom allocator (zalloc/zfree nil), as deflateInit2 expects.
         stream.initialize(to: z_stream())
-        guard ringway_deflate_init2(stream, Z_DEFAULT_COMPRESSION, -Int32(windowBits), 8, Z_DEFAULT_STRATEGY) == Z_OK else {
+        guard ringway_deflate_init2(stream, Int32(level), -Int32(windowBits), 8, Z_DEFAULT_STRATEGY) == Z_OK else {
             stream.deinitialize(count: 1)
             stream.deallocate()
             return nil

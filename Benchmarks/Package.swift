@@ -1,0 +1,67 @@
+// swift-tools-version: 6.1
+// Ringway's benchmark suite: its own package, so the runtime never depends on the peers it is
+// measured against (SwiftNIO's NIOHTTP1 server, Hummingbird 2).
+//
+//   ringway-load      Sources/LoadGenerator  HTTP/1.1 and WebSocket load generator (epoll, HdrHistogram)
+//   ringway-bench     Sources/Orchestrator   runs the matrix, pins cores, writes the report and charts
+//   nio-peer          Sources/NIOPeer        SwiftNIO NIOHTTP1 server with the benchmark routes
+//   hummingbird-peer  Sources/HummingbirdPeer Hummingbird 2 server (HTTP and WebSocket) with the same routes
+//
+// Ringway itself is measured as the `ringway` executable of the root package (`ringway serve`).
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "RingwayBenchmarks",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ringway-load", targets: ["LoadGenerator"]),
+        .executable(name: "ringway-bench", targets: ["Orchestrator"]),
+        .executable(name: "nio-peer", targets: ["NIOPeer"]),
+        .executable(name: "hummingbird-peer", targets: ["HummingbirdPeer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+    ],
+    targets: [
+        .target(name: "CEpoll"),
+        .executableTarget(
+            name: "LoadGenerator",
+            dependencies: [
+                "CEpoll",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "Orchestrator",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "NIOPeer",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "HummingbirdPeer",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: strict
+        ),
+    ]
+)

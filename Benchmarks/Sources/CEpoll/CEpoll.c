@@ -1,0 +1,2 @@
+// Intentionally empty: the module is its header.
+#include "CEpoll.h"
