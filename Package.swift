@@ -29,6 +29,9 @@ let package = Package(
     products: [
         .library(name: "Ringway", targets: ["Ringway"]),
         .library(name: "RingwayTestSupport", targets: ["RingwayTestSupport"]),
+        // The sans-I/O codecs on their own, for embedding and for the microbenchmarks.
+        .library(name: "RingwayHTTPCodec", targets: ["RingwayHTTPCodec"]),
+        .library(name: "RingwayWebSocketCodec", targets: ["RingwayWebSocketCodec"]),
         .executable(name: "ringway", targets: ["ringway"]),
     ],
     dependencies: [

@@ -1,0 +1,140 @@
+import Benchmark
+import RingwayCore
+import RingwayHTTPCodec
+import RingwayWebSocketCodec
+
+// Allocation counts are what CI checks (Thresholds/): they are deterministic for a given
+// input and toolchain, and a new allocation on these paths is a regression. Times are shown
+// for people and never fail the build. Every benchmark runs its operation 1000 times per
+// sample (scaling factor kilo): counts in Thresholds/ are per 1000 operations.
+// Names carry no spaces: package-benchmark looks thresholds up by the unescaped name.
+
+/// The TechEmpower-style plaintext request, as wrk sends it.
+let plaintextRequest = Array("GET /plaintext HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAccept: */*\r\nUser-Agent: ringway-load\r\n\r\n".utf8)
+/// A browser-like request with a dozen headers.
+let browserRequest = Array(("GET /chat/lobby?user=ada HTTP/1.1\r\nHost: example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n"
+    + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nAccept-Language: en-US,en;q=0.5\r\n"
+    + "Accept-Encoding: gzip, deflate, br\r\nConnection: keep-alive\r\nCookie: session=0123456789abcdef; theme=dark\r\n"
+    + "Upgrade-Insecure-Requests: 1\r\nSec-Fetch-Dest: document\r\nSec-Fetch-Mode: navigate\r\nCache-Control: max-age=0\r\n\r\n").utf8)
+
+/// A masked client frame of `size` bytes (what a browser sends).
+func maskedFrame(size: Int, opcode: UInt8) -> [UInt8] {
+    var frame: [UInt8] = [0x80 | opcode]
+    switch size {
+    case ..<126: frame.append(0x80 | UInt8(size))
+    case ..<65536: frame += [0x80 | 126, UInt8(size >> 8), UInt8(size & 0xFF)]
+    default: frame += [0x80 | 127] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: size >> ($0 * 8)) }
+    }
+    let key: [UInt8] = [0x12, 0x34, 0x56, 0x78]
+    frame += key
+    for index in 0..<size { frame.append(UInt8(ascii: "a") &+ UInt8(index % 26) ^ key[index & 3]) }
+    return frame
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 1_000_000,
+        thresholds: [.mallocCountTotal: .init(relative: [.p90: 0], absolute: [.p90: 0])]
+    )
+
+    // MARK: HTTP/1.1
+
+    Benchmark("HTTPParse.plaintext") { benchmark in
+        var parser = HTTPRequestParser()
+        var heads = 0
+        for _ in benchmark.scaledIterations {
+            try plaintextRequest.withUnsafeBytes { bytes in
+                try parser.parse(bytes) { event in if case .head = event { heads += 1 } }
+            }
+        }
+        blackHole(heads)
+    }
+
+    Benchmark("HTTPParse.browser12Headers") { benchmark in
+        var parser = HTTPRequestParser()
+        var heads = 0
+        for _ in benchmark.scaledIterations {
+            try browserRequest.withUnsafeBytes { bytes in
+                try parser.parse(bytes) { event in if case .head = event { heads += 1 } }
+            }
+        }
+        blackHole(heads)
+    }
+
+    Benchmark("HTTPParse.pipelined16") { benchmark in
+        let pipelined = Array([[UInt8]](repeating: plaintextRequest, count: 16).joined())
+        var parser = HTTPRequestParser()
+        var heads = 0
+        for _ in benchmark.scaledIterations {
+            try pipelined.withUnsafeBytes { bytes in
+                try parser.parse(bytes) { event in if case .head = event { heads += 1 } }
+            }
+        }
+        blackHole(heads)
+    }
+
+    Benchmark("HTTPSerialize.plaintextHead") { benchmark in
+        var headers = Headers()
+        headers.append(name: "content-type", value: "text/plain")
+        headers.append(name: "content-length", value: "13")
+        let head = HTTPResponseHead(status: 200, headers: headers)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(512)
+        for _ in benchmark.scaledIterations {
+            buffer.removeAll(keepingCapacity: true)
+            try HTTPResponseSerializer.writeHead(head, extraHeaders: Headers(), into: &buffer)
+        }
+        blackHole(buffer)
+    }
+
+    // MARK: WebSocket
+
+    for size in [64, 16 * 1024] {
+        Benchmark("WebSocketDecode.binary\(size)B") { benchmark in
+            let frame = maskedFrame(size: size, opcode: 0x2)
+            var decoder = WebSocketDecoder()
+            var messages = 0
+            for _ in benchmark.scaledIterations {
+                try frame.withUnsafeBytes { bytes in
+                    try decoder.parse(bytes) { event in if case .binary = event { messages += 1 } }
+                }
+            }
+            blackHole(messages)
+        }
+    }
+
+    Benchmark("WebSocketDecode.text64B") { benchmark in
+        let frame = maskedFrame(size: 64, opcode: 0x1)
+        var decoder = WebSocketDecoder()
+        var messages = 0
+        for _ in benchmark.scaledIterations {
+            try frame.withUnsafeBytes { bytes in
+                try decoder.parse(bytes) { event in if case .text = event { messages += 1 } }
+            }
+        }
+        blackHole(messages)
+    }
+
+    Benchmark("WebSocketUnmask.16KiB", configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal])) { benchmark in
+        var payload = [UInt8](repeating: 0x5A, count: 16 * 1024)
+        for _ in benchmark.scaledIterations {
+            payload.withUnsafeMutableBytes { _ = applyWebSocketMask($0, key: 0x1234_5678, phase: 0) }
+        }
+        blackHole(payload)
+    }
+
+    Benchmark("WebSocketEncode.binary64B") { benchmark in
+        let payload = [UInt8](repeating: 0x61, count: 64)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(256)
+        var noDeflate: PerMessageDeflate? = nil
+        for _ in benchmark.scaledIterations {
+            buffer.removeAll(keepingCapacity: true)
+            WebSocketEncoder.appendMessage(payload, opcode: .binary, deflate: &noDeflate, into: &buffer)
+        }
+        blackHole(buffer)
+    }
+}
