@@ -38,6 +38,82 @@ public enum HTTPResponseSerializer {
         append("\r\n", to: &buffer)
     }
 
+    /// Appends the status line, `head.headers`, the server's own fields and the
+    /// empty line: the response path's form of `writeHead(_:extraHeaders:into:)`.
+    public static func writeHead(_ head: HTTPResponseHead, fields: ServerFields, into buffer: inout [UInt8]) throws(HTTPSerializerError) {
+        let start = buffer.count
+        try writeStatusAndFields(head, extraByteCount: 96 + fields.date.count + (fields.server?.count ?? 0), into: &buffer)
+        if !fields.date.isEmpty {
+            append("date: ", to: &buffer)
+            buffer.append(contentsOf: fields.date)
+            append("\r\n", to: &buffer)
+        }
+        if let server = fields.server {
+            guard server.allSatisfy({ ASCII.isFieldVisible($0) || ASCII.isWhitespace($0) }) else {
+                buffer.removeSubrange(start...)
+                throw HTTPSerializerError(.invalidFieldValue(name: "server"), inTrailers: false)
+            }
+            append("server: ", to: &buffer)
+            buffer.append(contentsOf: server)
+            append("\r\n", to: &buffer)
+        }
+        if let length = fields.contentLength {
+            append("content-length: ", to: &buffer)
+            appendDecimal(length, to: &buffer)
+            append("\r\n", to: &buffer)
+        }
+        if fields.chunked { append("transfer-encoding: chunked\r\n", to: &buffer) }
+        switch fields.connection {
+        case .close: append("connection: close\r\n", to: &buffer)
+        case .keepAlive: append("connection: keep-alive\r\n", to: &buffer)
+        case nil: break
+        }
+        append("\r\n", to: &buffer)
+    }
+
+    /// Status line and validated `head.headers`; on a throw the buffer is as it was.
+    private static func writeStatusAndFields(_ head: HTTPResponseHead, extraByteCount: Int, into buffer: inout [UInt8]) throws(HTTPSerializerError) {
+        guard (100...999).contains(head.status) else { throw HTTPSerializerError(.invalidStatus(head.status)) }
+        if let reason = head.reason {
+            for byte in reason.utf8 where !(ASCII.isFieldVisible(byte) || ASCII.isWhitespace(byte)) {
+                throw HTTPSerializerError(.invalidReasonPhrase)
+            }
+        }
+        let reason = head.reason ?? reasonPhrase(for: head.status)
+        let start = buffer.count
+        buffer.reserveCapacity(start + 15 + reason.utf8.count + head.headers.byteCount + 4 * head.headers.count + extraByteCount)
+        append("HTTP/1.1 ", to: &buffer)
+        buffer.append(0x30 + UInt8(head.status / 100))
+        buffer.append(0x30 + UInt8(head.status / 10 % 10))
+        buffer.append(0x30 + UInt8(head.status % 10))
+        buffer.append(ASCII.space)
+        buffer.append(contentsOf: reason.utf8)
+        append("\r\n", to: &buffer)
+        do throws(HTTPSerializerError) {
+            try appendFields(head.headers, firstIndex: 0, inTrailers: false, to: &buffer)
+        } catch {
+            buffer.removeSubrange(start...)
+            throw error
+        }
+    }
+
+    /// `value` in decimal, most significant digit first, without a String.
+    private static func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
+        guard value >= 10 else {
+            buffer.append(0x30 + UInt8(value))
+            return
+        }
+        var digits: (UInt64, Int) = (1, 1)
+        while digits.0 <= value / 10 { digits = (digits.0 * 10, digits.1 + 1) }
+        var remaining = value
+        var divisor = digits.0
+        while divisor > 0 {
+            buffer.append(0x30 + UInt8(remaining / divisor))
+            remaining %= divisor
+            divisor /= 10
+        }
+    }
+
     /// Appends one chunk: `<hex size>\r\n<data>\r\n`. An empty `body` writes nothing, since a
     /// zero-size chunk would end the body.
     public static func writeChunk(_ body: some Collection<UInt8>, into buffer: inout [UInt8]) {

@@ -211,29 +211,23 @@ extension HTTPConnectionHandler {
             if headers.first("connection").map({ Headers.asciiCaseInsensitiveEqual($0, "close".utf8) }) == true { keepAlive = false }
             headers.removeAll("connection")
         }
-        var extra = Headers()
-        extra.reserveCapacity(fields: 5, bytes: 96)
-        extra.append(name: "date".utf8, value: date.current())
-        if let server = configuration.serverHeader { extra.append(name: "server", value: server) }
-        if let contentLength, !appDeclaredLength, status != 204, !(100..<200).contains(status) {
-            extra.append(name: "content-length", value: String(contentLength))
-        }
-        if chunked { extra.append(name: "transfer-encoding", value: "chunked") }
+        var fields = ServerFields(date: date.current(), server: serverBytes, chunked: chunked)
+        if let contentLength, !appDeclaredLength, status != 204, !(100..<200).contains(status) { fields.contentLength = contentLength }
         if shuttingDown { keepAlive = false }  // draining: this is the connection's last response
         if !keepAlive {
-            extra.append(name: "connection", value: "close")
+            fields.connection = .close
         } else if requestHead?.version == .http1_0 {
-            extra.append(name: "connection", value: "keep-alive")
+            fields.connection = .keepAlive
         }
         var buffer: [UInt8] = []
-        buffer.reserveCapacity(128 + headers.byteCount + headers.count * 4 + body.count + (chunked ? 12 : 0))
+        buffer.reserveCapacity(160 + headers.byteCount + headers.count * 4 + body.count + (chunked ? 12 : 0))
         do {
-            try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: status, reason: nil, headers: headers), extraHeaders: extra, into: &buffer)
+            try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: status, reason: nil, headers: headers), fields: fields, into: &buffer)
         } catch {
             logger.error("application sent an invalid response head: \(error); answering 500")
             var fallback: [UInt8] = []
             try? HTTPResponseSerializer.writeHead(
-                HTTPResponseHead(status: 500, reason: nil, headers: [("content-length", "0")]), extraHeaders: [("connection", "close")], into: &fallback)
+                HTTPResponseHead(status: 500, reason: nil), fields: ServerFields(contentLength: 0, connection: .close), into: &fallback)
             connection.write(fallback)
             keepAlive = false
             abandoned = true
