@@ -1,0 +1,180 @@
+import Foundation
+
+/// Turns `Results` into `report.md` plus its SVG charts, and into the terminal's summary tables.
+struct Report {
+    let results: Results
+    let summaries: [Summary]
+
+    init(results: Results) {
+        self.results = results
+        summaries = Summary.make(from: results.runs)
+    }
+
+    /// Writes `report.md`, `throughput-<workload>.svg` and `latency-<workload>.svg` into `directory`.
+    func write(to directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for summary in summaries where summary.rows.contains(where: { $0.median != nil }) {
+            try Charts.throughput(summary).write(
+                to: directory.appendingPathComponent("throughput-\(summary.workload).svg"), atomically: true, encoding: .utf8)
+            try Charts.latency(summary).write(
+                to: directory.appendingPathComponent("latency-\(summary.workload).svg"), atomically: true, encoding: .utf8)
+        }
+        try markdown.write(to: directory.appendingPathComponent("report.md"), atomically: true, encoding: .utf8)
+    }
+
+    /// The whole report as Markdown.
+    var markdown: String {
+        let machine = results.machine
+        let settings = results.settings
+        var text = """
+            # Ringway benchmark report
+
+            | | |
+            |---|---|
+            | CPU | \(machine.cpuModel) |
+            | Cores | \(machine.cores) |
+            | Kernel | \(machine.kernel) |
+            | Swift | \(machine.swiftVersion) |
+            | Date | \(machine.date) |
+
+            Each run starts the server fresh\(settings.serverCPU.map { " pinned to core \($0)" } ?? ""), \
+            waits until its port accepts connections, then drives it with `ringway-load`\
+            \(settings.loadCPU.map { " pinned to core \($0)" } ?? "") for \(Self.seconds(settings.warmup)) s of warm-up \
+            and \(Self.seconds(settings.duration)) s of measurement. Rounds: \(settings.rounds), alternating contenders \
+            within each round (rotated order) so drift hits everyone alike. Tables and charts show each contender's \
+            median-throughput round and the latency of that same run. CPU µs/req is the server's user+system CPU over the \
+            measured window divided by the work done in it; peak RSS is the server's `VmHWM`.
+
+
+            """
+        if !results.skipped.isEmpty {
+            text += "Skipped contenders:\n\n"
+            text += results.skipped.map { "- **\($0.contender)**: \($0.reason)" }.joined(separator: "\n") + "\n\n"
+        }
+        for summary in summaries {
+            text += "## \(summary.workload)\n\n"
+            if let description = Workload.named(summary.workload)?.summary { text += "\(description).\n\n" }
+            if summary.rows.contains(where: { $0.median != nil }) {
+                text += "![\(summary.workload) throughput](throughput-\(summary.workload).svg)\n\n"
+            }
+            text += table(for: summary).markdown + "\n\n"
+            if summary.rows.contains(where: { !($0.median?.network?.isClean ?? true) }) {
+                text += "† the machine dropped loopback packets or retransmitted TCP segments during this run; "
+                text += "its latency tail may show the 200 ms–1 s retransmission timeouts rather than the server.\n\n"
+            }
+            if summary.rows.contains(where: { $0.median != nil }) {
+                text += "![\(summary.workload) latency](latency-\(summary.workload).svg)\n\n"
+            }
+        }
+        if !results.idle.isEmpty {
+            text += """
+                ## Idle connections
+
+                Keep-alive connections opened to a fresh server, each after one `GET /plaintext`; memory is the server's \
+                `VmRSS` right after the last response minus its `VmRSS` before the first connection.
+
+                \(idleTable.markdown)
+
+
+                """
+        }
+        let noisy = results.runs.filter { !($0.network?.isClean ?? true) }
+        if !noisy.isEmpty {
+            text += "## Noisy runs\n\n"
+            text += "Runs during which the machine dropped loopback packets (full per-CPU backlog, "
+            text += "`net.core.netdev_max_backlog`) or retransmitted TCP segments:\n\n"
+            text += noisy.map { run in
+                let network = run.network ?? NetStats(softnetDrops: 0, tcpRetransmits: 0)
+                return "- round \(run.round), \(run.workload), \(run.contender): \(network.softnetDrops) dropped, "
+                    + "\(network.tcpRetransmits) retransmitted"
+            }.joined(separator: "\n") + "\n\n"
+        }
+        let failures = results.runs.filter { !$0.succeeded }
+        if !failures.isEmpty {
+            text += "## Failed runs\n\n"
+            text += failures.map { "- round \($0.round), \($0.workload), \($0.contender): \($0.failure ?? "no result")" }
+                .joined(separator: "\n") + "\n"
+        }
+        return text
+    }
+
+    /// The per-workload tables and the idle table as aligned plain text.
+    var terminalSummary: String {
+        var parts = summaries.map { summary in
+            let table = table(for: summary, compact: true)
+            return "\(summary.workload) (\(summary.unit))\n\(table.plain)"
+        }
+        if !results.idle.isEmpty { parts.append("idle connections\n\(idleTable.plain)") }
+        return parts.joined(separator: "\n\n")
+    }
+
+    /// One workload's table; `compact` drops the columns the terminal does without.
+    func table(for summary: Summary, compact: Bool = false) -> Table {
+        let baseline = summary.throughput(of: Contender.baselineName)
+        let nio = summary.throughput(of: "nio")
+        let hummingbird = summary.throughput(of: "hummingbird")
+        var headers = ["contender", summary.unit, "× io_uring", "× NIO", "× Hummingbird", "p50", "p99", "p99.9", "max",
+            summary.unit == "msg/s" ? "CPU µs/msg" : "CPU µs/req"]
+        if !compact { headers += ["CPU", "peak RSS", "errors", "rounds ok"] }
+        var table = Table(headers: headers)
+        for row in summary.rows {
+            guard let run = row.median, let load = run.load else {
+                var cells = [row.contender, "failed"] + Array(repeating: "—", count: headers.count - 2)
+                if !compact { cells[cells.count - 1] = "0/\(row.attempted)" }
+                table.rows.append(cells)
+                continue
+            }
+            let isRingway = Contender.named(row.contender)?.isRingway ?? false
+            let noisy = !(run.network?.isClean ?? true)
+            func ratio(_ reference: Double?) -> String {
+                guard let reference, reference > 0 else { return "—" }
+                return Format.ratio(load.throughput / reference)
+            }
+            var cells = [
+                row.contender + (noisy ? " †" : ""),
+                Format.count(load.throughput),
+                ratio(baseline),
+                isRingway ? ratio(nio) : "—",
+                isRingway ? ratio(hummingbird) : "—",
+                Format.latency(load.latencyMicros.p50),
+                Format.latency(load.latencyMicros.p99),
+                Format.latency(load.latencyMicros.p999),
+                Format.latency(load.latencyMicros.max),
+                run.serverCPUMicrosPerRequest.map { String(format: "%.1f", $0) } ?? "—",
+            ]
+            if !compact {
+                cells += [
+                    run.serverCPUUtilization.map { String(format: "%.0f%%", $0 * 100) } ?? "—",
+                    run.peakRSSBytes.map { Format.bytes(Double($0)) } ?? "—",
+                    Format.count(Double(load.totalErrors)),
+                    "\(row.succeeded)/\(row.attempted)",
+                ]
+            }
+            table.rows.append(cells)
+        }
+        return table
+    }
+
+    /// The idle-connections table.
+    var idleTable: Table {
+        var table = Table(headers: ["contender", "connections held", "RSS before", "RSS after", "bytes / connection", "open time", "note"], leftAligned: [0, 6])
+        let order = Contender.all.map(\.name)
+        let sorted = results.idle.sorted { (order.firstIndex(of: $0.contender) ?? .max) < (order.firstIndex(of: $1.contender) ?? .max) }
+        for record in sorted {
+            table.rows.append([
+                record.contender,
+                "\(Format.count(Double(record.established))) / \(Format.count(Double(record.target)))",
+                Format.bytes(Double(record.rssBeforeBytes)),
+                Format.bytes(Double(record.rssAfterBytes)),
+                record.bytesPerConnection.map { Format.count($0) } ?? "—",
+                String(format: "%.1f s", record.seconds),
+                record.failure ?? "",
+            ])
+        }
+        return table
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// One benchmark session: every round of the load matrix, then the idle-connections checks.
+struct Session {
+    let paths: Paths
+    let workloads: [Workload]
+    let contenders: [Contender]
+    let idleContenders: [Contender]
+    /// Pause between runs so one server's teardown does not overlap the next one's warm-up.
+    let cooldown: Double
+    let output: URL
+    var results: Results
+
+    private var logs: URL { output.appendingPathComponent("logs") }
+    private var resultsFile: URL { output.appendingPathComponent("results.json") }
+
+    /// Runs everything, saving `results.json` after every run so an interrupted session keeps what it measured.
+    mutating func run() throws {
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        let settings = results.settings
+        let plan = workloads.map { workload in (workload, contenders.filter { $0.serves(workload) }) }
+        let total = plan.reduce(0) { $0 + $1.1.count } * settings.rounds
+        var done = 0
+        for round in 1...settings.rounds {
+            for (index, (workload, eligible)) in plan.enumerated() {
+                for contender in Self.rotate(eligible, by: round - 1 + index) {
+                    done += 1
+                    log("[\(done)/\(total)] round \(round), \(workload.name), \(contender.name)")
+                    let record = LoadRun(
+                        round: round, workload: workload, contender: contender, settings: settings, paths: paths, logs: logs
+                    ).perform()
+                    log("    " + Self.describe(record, unit: workload.unit))
+                    results.runs.append(record)
+                    try results.write(to: resultsFile)
+                    usleep(UInt32(cooldown * 1_000_000))
+                }
+            }
+        }
+        for contender in idleContenders {
+            log("idle connections: \(contender.name), \(settings.idleConnections) connections")
+            let record = IdleRun(
+                contender: contender, connections: settings.idleConnections, serverCPU: settings.serverCPU, paths: paths, logs: logs
+            ).perform()
+            log("    " + (record.failure ?? "") + (record.bytesPerConnection.map { " \(Format.count($0)) bytes/connection" } ?? ""))
+            results.idle.append(record)
+            try results.write(to: resultsFile)
+            usleep(UInt32(cooldown * 1_000_000))
+        }
+    }
+
+    /// `items` rotated left by `offset`, so each round starts with a different contender.
+    static func rotate<T>(_ items: [T], by offset: Int) -> [T] {
+        guard !items.isEmpty else { return items }
+        let shift = offset % items.count
+        return Array(items[shift...] + items[..<shift])
+    }
+
+    private static func describe(_ record: RunRecord, unit: String) -> String {
+        guard let load = record.load, record.failure == nil else { return "FAILED: \(record.failure ?? "no result")" }
+        let cpu = record.serverCPUMicrosPerRequest.map { String(format: ", %.1f CPU µs/req", $0) } ?? ""
+        let network = record.network.map { $0.isClean ? "" : ", \($0.softnetDrops) packets dropped, \($0.tcpRetransmits) retransmitted" } ?? ""
+        return "\(Format.count(load.throughput)) \(unit), p99 \(Format.latency(load.latencyMicros.p99))\(cpu), errors \(load.totalErrors)\(network)"
+    }
+}

@@ -1,0 +1,73 @@
+/// One load shape from the benchmark matrix, e.g. `plaintext` (GET, 64 connections) or `ws-16k` (WebSocket echo).
+struct Workload: Sendable, Hashable {
+    /// How the load generator drives the server.
+    enum Mode: String, Sendable, Codable {
+        case http
+        case ws
+    }
+
+    let name: String
+    let mode: Mode
+    let path: String
+    let connections: Int
+    var pipeline = 1
+    var method = "GET"
+    var bodySize = 0
+    var messageSize = 0
+    /// A short description for the report.
+    let summary: String
+
+    /// The unit its throughput is counted in.
+    var unit: String { mode == .ws ? "msg/s" : "req/s" }
+
+    /// Every load workload, in report order.
+    static let all: [Workload] = [
+        Workload(name: "plaintext", mode: .http, path: "/plaintext", connections: 64, summary: "GET /plaintext, 64 connections"),
+        Workload(name: "json", mode: .http, path: "/json", connections: 64, summary: "GET /json, 64 connections"),
+        Workload(
+            name: "pipelined", mode: .http, path: "/plaintext", connections: 64, pipeline: 16,
+            summary: "GET /plaintext, 64 connections, 16 requests pipelined per connection"),
+        Workload(
+            name: "post-1k", mode: .http, path: "/echo", connections: 64, method: "POST", bodySize: 1024,
+            summary: "POST /echo with a 1 KiB body, 64 connections"),
+        Workload(
+            name: "ws-64", mode: .ws, path: "/ws/echo", connections: 64, messageSize: 64,
+            summary: "WebSocket echo of 64 B messages, 64 connections"),
+        Workload(
+            name: "ws-16k", mode: .ws, path: "/ws/echo", connections: 64, messageSize: 16 * 1024,
+            summary: "WebSocket echo of 16 KiB messages, 64 connections"),
+        Workload(name: "plaintext-c1", mode: .http, path: "/plaintext", connections: 1, summary: "GET /plaintext, 1 connection"),
+    ]
+
+    /// Name of the idle-connections check, selectable next to the load workloads.
+    static let idleName = "idle-10k"
+
+    /// Every selectable name: the load workloads and the idle-connections check.
+    static let allNames = all.map(\.name) + [idleName]
+
+    /// Looks a load workload up by name.
+    static func named(_ name: String) -> Workload? {
+        all.first { $0.name == name }
+    }
+
+    /// The load generator's arguments (after the executable) to drive a server on `port` for one run.
+    func loadArguments(port: Int, duration: Double, warmup: Double) -> [String] {
+        let scheme = mode == .ws ? "ws" : "http"
+        var arguments = [
+            mode.rawValue,
+            "--url", "\(scheme)://127.0.0.1:\(port)\(path)",
+            "--connections", String(connections),
+        ]
+        if pipeline > 1 { arguments += ["--pipeline", String(pipeline)] }
+        if method != "GET" { arguments += ["--method", method] }
+        if bodySize > 0 { arguments += ["--body-size", String(bodySize)] }
+        if messageSize > 0 { arguments += ["--message-size", String(messageSize)] }
+        arguments += ["--duration", Self.format(duration), "--warmup", Self.format(warmup), "--json"]
+        return arguments
+    }
+
+    /// Seconds as the shortest decimal (`10`, `0.5`).
+    private static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}
