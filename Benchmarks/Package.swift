@@ -39,6 +39,7 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator"], swiftSettings: strict),
         .executableTarget(
             name: "Orchestrator",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
