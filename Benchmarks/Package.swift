@@ -30,10 +30,12 @@ let package = Package(
     ],
     targets: [
         .target(name: "CEpoll"),
+        // The JSON contract between ringway-load and ringway-bench.
+        .target(name: "LoadReportFormat", swiftSettings: strict),
         .executableTarget(
             name: "LoadGenerator",
             dependencies: [
-                "CEpoll",
+                "CEpoll", "LoadReportFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -42,7 +44,7 @@ let package = Package(
         .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator"], swiftSettings: strict),
         .executableTarget(
             name: "Orchestrator",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["LoadReportFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -4,9 +4,7 @@ import Testing
 
 @Suite("WebSocket broadcast of a prepared message")
 struct WebSocketBroadcastTests {
-    static let handshake = Array(("GET /room HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
-        + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n"
-        + "sec-websocket-extensions: permessage-deflate\r\n\r\n").utf8)
+    static let handshake = WebSocketLimitTests.handshake(path: "/room", extensions: "permessage-deflate")
 
     @Test("one framing reaches every socket as the same uncompressed bytes, deflate negotiated or not", arguments: Backends.all)
     func broadcastToThree(backend: BackendKind) async throws {

@@ -180,7 +180,7 @@ struct AutobahnTests {
         try await Self.run(backend, include: ["1.*", "2.*", "3.*", "4.*", "5.*", "6.*", "7.*", "9.*", "10.*"])
     }
 
-    /// The compression groups push ~2 GB through zlib and kosoku's Python per run (about three
+    /// The compression groups push gigabytes through zlib and kosoku's Python per run (about three
     /// minutes each on a 2-core machine, kosoku being the bottleneck), so CI splits them: io_uring,
     /// the default backend, runs both; epoll runs 12 and dispatch runs 13, so every backend's
     /// compressed path is driven. `RINGWAY_AUTOBAHN_FULL=1` runs both groups on every backend.
@@ -213,14 +213,18 @@ struct WebSocketLimitTests {
         return bytes
     }
 
-    static let handshake = Array(("GET /ws/echo HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
-        + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n").utf8)
+    /// A raw opening handshake for `path`, offering `extensions` when given.
+    static func handshake(path: String = "/ws/echo", extensions: String? = nil) -> [UInt8] {
+        Array(("GET \(path) HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
+            + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n"
+            + (extensions.map { "sec-websocket-extensions: \($0)\r\n" } ?? "") + "\r\n").utf8)
+    }
 
     @Test("a client flooding messages without reading cannot grow the server's buffers: it is paused, then served", arguments: Backends.all)
     func floodWithoutReading(backend: BackendKind) async throws {
         try await withServer(DemoApp(), backend: backend) { (_: Server, port: Int) async throws in
             let client = try LiveClient(port: port, timeout: .seconds(2))
-            try await client.send(raw: Self.handshake)
+            try await client.send(raw: Self.handshake())
             #expect(try await client.readResponse().status == 101)
             // 64 MiB of 64 KiB messages, never reading the echoes: the server must stop
             // reading (its send queue is above the high-water mark), so our writes stall
@@ -255,7 +259,7 @@ struct WebSocketLimitTests {
         let running = Task { try await server.run() }
         let port = try await server.waitUntilListening().port
         let client = try LiveClient(port: port)
-        try await client.send(raw: Self.handshake.map { $0 }.replacing(Array("/ws/echo".utf8), with: Array("/dead".utf8)))
+        try await client.send(raw: Self.handshake(path: "/dead"))
         #expect(try await client.readResponse().status == 101)
         // Never answer the pings: the server closes with 1011 (close frame 0x88, code 0x03F3).
         let bytes = try await client.readUntilClosed()

@@ -12,7 +12,7 @@ struct ServerFieldsTests {
 
     @Test("app fields first, then date, server, content-length, connection, appended to what was there")
     func order() throws {
-        let fields = ServerFields(date: Array("Tue, 01 Dec 2026 04:00:00 GMT".utf8), server: Array("Ringway".utf8), contentLength: 13, connection: .close)
+        let fields = ServerFields(date: Array("Tue, 01 Dec 2026 04:00:00 GMT".utf8), server: "Ringway", contentLength: 13, connection: .close)
         #expect(try Self.head(fields) == "leftHTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Tue, 01 Dec 2026 04:00:00 GMT\r\n"
             + "server: Ringway\r\ncontent-length: 13\r\nconnection: close\r\n\r\n")
     }
@@ -33,7 +33,7 @@ struct ServerFieldsTests {
     func invalidValues() {
         var buffer: [UInt8] = Array("left".utf8)
         #expect(throws: HTTPSerializerError.self) {
-            try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: 200), fields: ServerFields(server: Array("x\r\nset-cookie: a".utf8)), into: &buffer)
+            try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: 200), fields: ServerFields(server: "x\r\nset-cookie: a"), into: &buffer)
         }
         #expect(buffer == Array("left".utf8))
         #expect(throws: HTTPSerializerError.self) {

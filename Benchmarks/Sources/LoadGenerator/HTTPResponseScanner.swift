@@ -91,11 +91,10 @@ enum HTTPResponseScanner {
     }
 
     private static func containsChunked(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-        let word = Array("chunked".utf8)
-        guard end - start >= word.count else { return false }
-        for position in start...(end - word.count) {
-            if (0..<word.count).allSatisfy({ bytes[position + $0] | 0x20 == word[$0] }) { return true }
-        }
+        let word: StaticString = "chunked"
+        let count = word.utf8CodeUnitCount
+        guard end - start >= count else { return false }
+        for position in start...(end - count) where matchesName(bytes, position, end, word) { return true }
         return false
     }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Histogram
+import LoadReportFormat
 import Synchronization
 
 /// `ringway-load`: an HTTP/1.1 and WebSocket load generator. Closed-loop by default (each
@@ -55,7 +55,6 @@ struct CommonOptions: ParsableArguments {
             intervalPerConnection: rate.map { UInt64(Double(connections) / $0 * 1e9) },
             timeoutNanoseconds: UInt64(timeout * 1e9), measureFrom: measureFrom, end: end)
         let results = Mutex<[WorkerResult]>([])
-        var threadsDone: [Thread] = []
         let finished = DispatchSemaphore(value: 0)
         for thread in 0..<threads {
             let share = connections / threads + (thread < connections % threads ? 1 : 0)
@@ -66,7 +65,6 @@ struct CommonOptions: ParsableArguments {
             }
             worker.name = "ringway-load-\(thread)"
             worker.start()
-            threadsDone.append(worker)
         }
         for _ in 0..<threads { finished.wait() }
         var merged = results.withLock { $0 }

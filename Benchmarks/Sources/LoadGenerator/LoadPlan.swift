@@ -20,28 +20,9 @@ struct LoadPlan: Sendable {
     let measureFrom: UInt64
     /// The run ends at this instant.
     let end: UInt64
-}
 
-/// Errors by kind, as the report shows them.
-struct ErrorCounts: Codable, Sendable {
-    var connect = 0
-    var read = 0
-    var write = 0
-    var status = 0
-    var `protocol` = 0
-    var timeout = 0
-    /// Connections the server closed while requests were in flight.
-    var closed = 0
-
-    var total: Int { connect + read + write + status + self.protocol + timeout + closed }
-
-    mutating func add(_ other: ErrorCounts) {
-        connect += other.connect
-        read += other.read
-        write += other.write
-        status += other.status
-        self.protocol += other.protocol
-        timeout += other.timeout
-        closed += other.closed
+    var isWebSocket: Bool {
+        if case .webSocket = kind { return true }
+        return false
     }
 }

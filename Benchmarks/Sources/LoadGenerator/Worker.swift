@@ -3,6 +3,7 @@ import CEpoll
 import Glibc
 #endif
 import Histogram
+import LoadReportFormat
 
 /// What one worker measured.
 struct WorkerResult: Sendable {
@@ -78,14 +79,23 @@ final class Worker {
             }
             if after >= nextTimeoutCheck {
                 nextTimeoutCheck = after + 50_000_000
-                for connection in connections where connection.phase != .closed && connection.inFlight > 0
-                    && after - connection.lastProgress > plan.timeoutNanoseconds {
-                    result.errors.timeout += 1
-                    reopen(connection)
-                }
+                sweep(now: after)
             }
         }
         return result
+    }
+
+    /// Every 50 ms: times out connections whose oldest request waited too long, and retries
+    /// the ones whose connect failed.
+    private func sweep(now: UInt64) {
+        for connection in connections {
+            if connection.phase == .closed {
+                open(connection)
+            } else if connection.inFlight > 0 && now - connection.lastProgress > plan.timeoutNanoseconds {
+                result.errors.timeout += 1
+                reopen(connection)
+            }
+        }
     }
 
     // MARK: Connections
@@ -109,10 +119,9 @@ final class Worker {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard status == 0 || errno == EINPROGRESS else {
+            // Left closed: the next 50 ms sweep retries, so a refusing server is not spun on.
             result.errors.connect += 1
-            close(fd)
-            connection.fd = -1
-            connection.phase = .closed
+            closeSocket(connection)
             return
         }
         var event = epoll_event()
@@ -122,14 +131,19 @@ final class Worker {
         connection.wantsWritable = true
     }
 
-    private func reopen(_ connection: ClientConnection) {
+    /// Closes the socket; the connection stays `.closed` until reopened.
+    private func closeSocket(_ connection: ClientConnection) {
         if connection.fd >= 0 {
             epoll_ctl(epoll, EPOLL_CTL_DEL, connection.fd, nil)
             close(connection.fd)
         }
         connection.fd = -1
         connection.phase = .closed
-        // Back off briefly when the server refuses: do not spin on connect.
+    }
+
+    /// Replaces a connection that failed or that the server closed, at once.
+    private func reopen(_ connection: ClientConnection) {
+        closeSocket(connection)
         if MonotonicClock.now() < plan.end { open(connection) }
     }
 
@@ -152,7 +166,7 @@ final class Worker {
             getsockopt(connection.fd, SOL_SOCKET, SO_ERROR, &error, &length)
             guard error == 0 else {
                 result.errors.connect += 1
-                reopen(connection)
+                closeSocket(connection)  // retried by the next sweep
                 return
             }
             connected(connection)
@@ -199,67 +213,75 @@ final class Worker {
         if counting { result.bytesRead += count }
         var completed = 0
         scanning: while !connection.inbox.isEmpty {
+            let step: Step
             switch connection.phase {
-            case .handshaking:
-                switch HTTPResponseScanner.scan(connection.inbox.unconsumed) {
-                case .incomplete: break scanning
-                case .invalid:
-                    result.errors.protocol += 1
-                    reopen(connection)
-                    return
-                case .complete(let status, let length):
-                    connection.inbox.consume(length)
-                    guard status == 101 else {
-                        result.errors.status += 1
-                        reopen(connection)
-                        return
-                    }
-                    connection.phase = .ready
-                    connection.lastProgress = now
-                    startRequests(connection, now: now)
-                }
-            case .ready:
-                switch plan.kind {
-                case .http:
-                    switch HTTPResponseScanner.scan(connection.inbox.unconsumed) {
-                    case .incomplete: break scanning
-                    case .invalid:
-                        result.errors.protocol += 1
-                        reopen(connection)
-                        return
-                    case .complete(let status, let length):
-                        connection.inbox.consume(length)
-                        if !(200..<300).contains(status) && counting { result.errors.status += 1 }
-                        complete(connection, now: now, counting: counting)
-                        completed += 1
-                    }
-                case .webSocket:
-                    switch WebSocketFrames.scan(connection.inbox.unconsumed) {
-                    case .incomplete: break scanning
-                    case .invalid:
-                        result.errors.protocol += 1
-                        reopen(connection)
-                        return
-                    case .frame(let opcode, let fin, let length):
-                        connection.inbox.consume(length)
-                        if opcode == 0x8 {
-                            result.errors.closed += 1
-                            reopen(connection)
-                            return
-                        }
-                        // Pings and pongs are not echoes; a message ends with a FIN data frame.
-                        if opcode < 0x8 && fin {
-                            complete(connection, now: now, counting: counting)
-                            completed += 1
-                        }
-                    }
-                }
-            case .closed, .connecting:
+            case .handshaking: step = handshake(connection, now: now)
+            case .ready: step = plan.isWebSocket ? frame(connection, now: now, counting: counting) : response(connection, now: now, counting: counting)
+            case .closed, .connecting: return
+            }
+            switch step {
+            case .needMore:
+                break scanning
+            case .advanced(let completedOne):
+                if completedOne { completed += 1 }
+            case .failed(let kind):
+                result.errors[keyPath: kind] += 1
+                reopen(connection)
                 return
             }
         }
         if completed > 0 && connection.phase == .ready && plan.intervalPerConnection == nil {
             send(connection, count: plan.pipeline - connection.inFlight, stamp: now)
+        }
+    }
+
+    /// What one scan of the receive buffer did.
+    private enum Step {
+        case needMore
+        /// A unit was consumed; `completed` when it answered a request.
+        case advanced(completed: Bool)
+        /// The connection must be replaced; the error kind to count.
+        case failed(WritableKeyPath<ErrorCounts, Int>)
+    }
+
+    /// The upgrade response: 101 makes the connection ready.
+    private func handshake(_ connection: ClientConnection, now: UInt64) -> Step {
+        switch HTTPResponseScanner.scan(connection.inbox.unconsumed) {
+        case .incomplete: return .needMore
+        case .invalid: return .failed(\.protocol)
+        case .complete(let status, let length):
+            connection.inbox.consume(length)
+            guard status == 101 else { return .failed(\.status) }
+            connection.phase = .ready
+            connection.lastProgress = now
+            startRequests(connection, now: now)
+            return .advanced(completed: false)
+        }
+    }
+
+    private func response(_ connection: ClientConnection, now: UInt64, counting: Bool) -> Step {
+        switch HTTPResponseScanner.scan(connection.inbox.unconsumed) {
+        case .incomplete: return .needMore
+        case .invalid: return .failed(\.protocol)
+        case .complete(let status, let length):
+            connection.inbox.consume(length)
+            if !(200..<300).contains(status) && counting { result.errors.status += 1 }
+            complete(connection, now: now, counting: counting)
+            return .advanced(completed: true)
+        }
+    }
+
+    private func frame(_ connection: ClientConnection, now: UInt64, counting: Bool) -> Step {
+        switch WebSocketFrames.scan(connection.inbox.unconsumed) {
+        case .incomplete: return .needMore
+        case .invalid: return .failed(\.protocol)
+        case .frame(let opcode, let fin, let length):
+            connection.inbox.consume(length)
+            if opcode == 0x8 { return .failed(\.closed) }
+            // Pings and pongs are not echoes; a message ends with a FIN data frame.
+            guard opcode < 0x8 && fin else { return .advanced(completed: false) }
+            complete(connection, now: now, counting: counting)
+            return .advanced(completed: true)
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import LoadReportFormat
 #endif
 
 /// One measurement: start the contender, drive it with `ringway-load`, sample its CPU and memory, stop it.
@@ -73,10 +74,10 @@ struct LoadRun {
             return record
         }
         do {
-            let result = try JSONDecoder().decode(LoadResult.self, from: Data(contentsOf: output))
+            let result = try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: output))
             record.load = result
             guard result.completed > 0 else {
-                record.failure = "nothing completed (\(result.totalErrors) errors: \(result.errors.filter { $0.value > 0 }))"
+                record.failure = "nothing completed (\(result.errors.total) errors: \(result.errors.description))"
                 return record
             }
             let window = windowEnd.0.timeIntervalSince(windowStart.0)

@@ -1,4 +1,5 @@
 import Foundation
+import LoadReportFormat
 
 /// Turns `Results` into `report.md` plus its SVG charts, and into the terminal's summary tables.
 struct Report {
@@ -146,7 +147,7 @@ struct Report {
                 cells += [
                     run.serverCPUUtilization.map { String(format: "%.0f%%", $0 * 100) } ?? "—",
                     run.peakRSSBytes.map { Format.bytes(Double($0)) } ?? "—",
-                    Format.count(Double(load.totalErrors)),
+                    Format.count(Double(load.errors.total)),
                     "\(row.succeeded)/\(row.attempted)",
                 ]
             }

@@ -1,4 +1,5 @@
 import Foundation
+import LoadReportFormat
 
 /// Everything one benchmark session measured: the raw contents of `results.json`.
 struct Results: Codable, Sendable {
@@ -46,7 +47,7 @@ struct RunRecord: Codable, Sendable {
     var contender: String
     /// Set when the run failed (server would not start, load generator failed or timed out).
     var failure: String?
-    var load: LoadResult?
+    var load: LoadReport?
     /// Server CPU seconds per wall-clock second over the measured window (1.0 = one core busy).
     var serverCPUUtilization: Double?
     /// Server CPU microseconds per completed request (or message).

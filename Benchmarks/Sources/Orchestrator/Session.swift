@@ -1,4 +1,5 @@
 import Foundation
+import LoadReportFormat
 
 /// One benchmark session: every round of the load matrix, then the idle-connections checks.
 struct Session {
@@ -59,6 +60,6 @@ struct Session {
         guard let load = record.load, record.failure == nil else { return "FAILED: \(record.failure ?? "no result")" }
         let cpu = record.serverCPUMicrosPerRequest.map { String(format: ", %.1f CPU µs/req", $0) } ?? ""
         let network = record.network.map { $0.isClean ? "" : ", \($0.softnetDrops) packets dropped, \($0.tcpRetransmits) retransmitted" } ?? ""
-        return "\(Format.count(load.throughput)) \(unit), p99 \(Format.latency(load.latencyMicros.p99))\(cpu), errors \(load.totalErrors)\(network)"
+        return "\(Format.count(load.throughput)) \(unit), p99 \(Format.latency(load.latencyMicros.p99))\(cpu), errors \(load.errors.total)\(network)"
     }
 }

@@ -5,31 +5,13 @@ public import RingwayCore
 /// Every name must be a token and every value free of control characters (HTAB aside), so an
 /// application cannot inject a header or split a response; on a throw the buffer is left as
 /// it was. Nothing here decides framing: the caller adds Content-Length, Transfer-Encoding,
-/// Connection, Date… through `extraHeaders`.
+/// Connection, Date… through `extraHeaders`, or, on the response path, as `ServerFields`.
 public enum HTTPResponseSerializer {
     /// Appends the status line, `head.headers`, `extraHeaders` and the empty line.
     public static func writeHead(_ head: HTTPResponseHead, extraHeaders: Headers, into buffer: inout [UInt8]) throws(HTTPSerializerError) {
-        guard (100...999).contains(head.status) else { throw HTTPSerializerError(.invalidStatus(head.status)) }
-        if let reason = head.reason {
-            for byte in reason.utf8 where !(ASCII.isFieldVisible(byte) || ASCII.isWhitespace(byte)) {
-                throw HTTPSerializerError(.invalidReasonPhrase)
-            }
-        }
-        let reason = head.reason ?? reasonPhrase(for: head.status)
         let start = buffer.count
-        buffer.reserveCapacity(
-            start + 15 + reason.utf8.count + head.headers.byteCount + extraHeaders.byteCount
-                + 4 * (head.headers.count + extraHeaders.count)
-        )
-        append("HTTP/1.1 ", to: &buffer)
-        buffer.append(0x30 + UInt8(head.status / 100))
-        buffer.append(0x30 + UInt8(head.status / 10 % 10))
-        buffer.append(0x30 + UInt8(head.status % 10))
-        buffer.append(ASCII.space)
-        buffer.append(contentsOf: reason.utf8)
-        append("\r\n", to: &buffer)
+        try writeStatusAndFields(head, extraByteCount: extraHeaders.byteCount + 4 * extraHeaders.count, into: &buffer)
         do throws(HTTPSerializerError) {
-            try appendFields(head.headers, firstIndex: 0, inTrailers: false, to: &buffer)
             try appendFields(extraHeaders, firstIndex: head.headers.count, inTrailers: false, to: &buffer)
         } catch {
             buffer.removeSubrange(start...)
@@ -38,23 +20,23 @@ public enum HTTPResponseSerializer {
         append("\r\n", to: &buffer)
     }
 
-    /// Appends the status line, `head.headers`, the server's own fields and the
-    /// empty line: the response path's form of `writeHead(_:extraHeaders:into:)`.
+    /// Appends the status line, `head.headers`, the server's own fields and the empty line: the
+    /// response path's form of `writeHead(_:extraHeaders:into:)`, with no `Headers` to build.
     public static func writeHead(_ head: HTTPResponseHead, fields: ServerFields, into buffer: inout [UInt8]) throws(HTTPSerializerError) {
         let start = buffer.count
-        try writeStatusAndFields(head, extraByteCount: 96 + fields.date.count + (fields.server?.count ?? 0), into: &buffer)
+        try writeStatusAndFields(head, extraByteCount: 96 + fields.date.count + (fields.server?.utf8.count ?? 0), into: &buffer)
         if !fields.date.isEmpty {
             append("date: ", to: &buffer)
             buffer.append(contentsOf: fields.date)
             append("\r\n", to: &buffer)
         }
         if let server = fields.server {
-            guard server.allSatisfy({ ASCII.isFieldVisible($0) || ASCII.isWhitespace($0) }) else {
+            guard server.utf8.allSatisfy({ ASCII.isFieldVisible($0) || ASCII.isWhitespace($0) }) else {
                 buffer.removeSubrange(start...)
                 throw HTTPSerializerError(.invalidFieldValue(name: "server"), inTrailers: false)
             }
             append("server: ", to: &buffer)
-            buffer.append(contentsOf: server)
+            buffer.append(contentsOf: server.utf8)
             append("\r\n", to: &buffer)
         }
         if let length = fields.contentLength {
@@ -99,14 +81,9 @@ public enum HTTPResponseSerializer {
 
     /// `value` in decimal, most significant digit first, without a String.
     private static func appendDecimal(_ value: UInt64, to buffer: inout [UInt8]) {
-        guard value >= 10 else {
-            buffer.append(0x30 + UInt8(value))
-            return
-        }
-        var digits: (UInt64, Int) = (1, 1)
-        while digits.0 <= value / 10 { digits = (digits.0 * 10, digits.1 + 1) }
+        var divisor: UInt64 = 1
+        while divisor <= value / 10 { divisor *= 10 }
         var remaining = value
-        var divisor = digits.0
         while divisor > 0 {
             buffer.append(0x30 + UInt8(remaining / divisor))
             remaining %= divisor

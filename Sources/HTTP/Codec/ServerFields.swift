@@ -8,14 +8,15 @@ public struct ServerFields: Sendable {
     /// The `date` value (IMF-fixdate bytes), or empty to omit it.
     public var date: [UInt8]
     /// The `server` value, or nil to omit it. Must be visible ASCII (checked when written).
-    public var server: [UInt8]?
+    public var server: String?
     /// `content-length`, or nil for none.
     public var contentLength: UInt64?
     /// `transfer-encoding: chunked`.
     public var chunked: Bool
+    /// `connection: close` or `connection: keep-alive` (HTTP/1.0), or nil for none.
     public var connection: ConnectionField?
 
-    public init(date: [UInt8] = [], server: [UInt8]? = nil, contentLength: UInt64? = nil, chunked: Bool = false, connection: ConnectionField? = nil) {
+    public init(date: [UInt8] = [], server: String? = nil, contentLength: UInt64? = nil, chunked: Bool = false, connection: ConnectionField? = nil) {
         self.date = date
         self.server = server
         self.contentLength = contentLength

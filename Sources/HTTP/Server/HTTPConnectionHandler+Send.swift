@@ -211,7 +211,7 @@ extension HTTPConnectionHandler {
             if headers.first("connection").map({ Headers.asciiCaseInsensitiveEqual($0, "close".utf8) }) == true { keepAlive = false }
             headers.removeAll("connection")
         }
-        var fields = ServerFields(date: date.current(), server: serverBytes, chunked: chunked)
+        var fields = ServerFields(date: date.current(), server: configuration.serverHeader, chunked: chunked)
         if let contentLength, !appDeclaredLength, status != 204, !(100..<200).contains(status) { fields.contentLength = contentLength }
         if shuttingDown { keepAlive = false }  // draining: this is the connection's last response
         if !keepAlive {

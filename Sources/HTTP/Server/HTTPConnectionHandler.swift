@@ -36,8 +36,6 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     var eventWaiter: UnsafeContinuation<Void, Never>?
     var disconnectWaiters: [UnsafeContinuation<Void, Never>] = []
     var date = HTTPDate()
-    /// `configuration.serverHeader` as bytes, made once per connection instead of per response.
-    let serverBytes: [UInt8]?
     var requestsServed = 0
 
     // The exchange (request/response) in progress.
@@ -71,7 +69,6 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         self.configuration = configuration
         self.logger = logger
         self.stateProvider = stateProvider
-        self.serverBytes = configuration.serverHeader.map { Array($0.utf8) }
         // With upgraders the parser stops after an upgrade request's head and keeps what
         // follows for the new protocol.
         self.parser = HTTPRequestParser(limits: configuration.limits, stopAtUpgrade: !configuration.upgraders.isEmpty)

@@ -17,6 +17,12 @@ public enum WebSocketEncoder {
                 ?? Array(payload).withUnsafeBytes { appendCompressed($0, opcode: opcode, deflate: &deflate, into: &buffer) }
             if compressed { return }
         }
+        appendMessage(payload, opcode: opcode, into: &buffer)
+    }
+
+    /// Appends one complete message as a single uncompressed frame.
+    public static func appendMessage(_ payload: some Collection<UInt8>, opcode: WebSocketOpcode, into buffer: inout [UInt8]) {
+        precondition(opcode == .text || opcode == .binary, "a message is text or binary")
         appendHeader(rsv1: false, opcode: opcode, length: payload.count, into: &buffer)
         buffer.append(contentsOf: payload)
     }
