@@ -125,9 +125,16 @@ public final class LiveClient: Sendable {
         }
     }
 
-    /// Whether the server has closed the connection (reads EOF, or a reset), waiting up to the timeout.
+    /// Whether the server has closed the connection (reads EOF, or a reset), waiting up to
+    /// the timeout: false if bytes arrive or nothing happens within it.
     public func isClosedByPeer() async -> Bool {
-        (try? await onQueue { () throws(LiveClientError) in try self.readChunk() == nil }) ?? true
+        do {
+            return try await onQueue { () throws(LiveClientError) in try self.readChunk() == nil }
+        } catch let error as LiveClientError where error == .timeout {
+            return false
+        } catch {
+            return true  // recv failed: the connection is gone
+        }
     }
 
     /// Half-closes: no more bytes from this side.

@@ -28,6 +28,42 @@ struct ConnectionTests {
         }
     }
 
+    @Test("a connection idle past the task linger is served again: whole heads, split heads, EOF and shutdown", arguments: Backends.all)
+    func servedAfterIdle(backend: BackendKind) async throws {
+        // Longer than HTTPConnectionHandler.taskLinger (20 ms): the connection's task has ended
+        // and each of these must start a new one.
+        let idle = Duration.milliseconds(80)
+        try await withServer(Self.clientPortApp, backend: backend) { (server: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            var ports = Set<String>()
+            for index in 0..<4 {
+                let response = try await client.get("/idle/\(index)")
+                #expect(response.status == 200)
+                ports.insert(String(response.text.split(separator: " ")[0]))
+                try await Task.sleep(for: idle)
+            }
+            #expect(ports.count == 1)
+
+            // A head split by an idle gap: its first bytes arrive on a connection with no task.
+            try await client.send(raw: Array("GET /split HTTP/1.1\r\nho".utf8))
+            try await Task.sleep(for: idle)
+            try await client.send(raw: Array("st: x\r\n\r\n".utf8))
+            #expect(try await client.readResponse().text.hasSuffix("/split "))
+
+            // The client's EOF on an idle connection closes it.
+            let ending = try LiveClient(port: port)
+            #expect(try await ending.get("/before-eof").status == 200)
+            try await Task.sleep(for: idle)
+            ending.shutdownWrite()
+            #expect(await ending.isClosedByPeer())
+
+            // A shutdown closes idle connections that have no task.
+            try await Task.sleep(for: idle)
+            server.shutdown()
+            #expect(await client.isClosedByPeer())
+        }
+    }
+
     @Test("200 concurrent connections × 100 requests, every response correct", arguments: Backends.all)
     func concurrentConnections(backend: BackendKind) async throws {
         try await withServer(DemoApp(), backend: backend) { (_: Server, port: Int) async throws in

@@ -33,33 +33,42 @@ extension HTTPConnectionHandler {
         }
         deadlineKind = kind
         deadline = EventLoop.deadline(after: duration)
-        armDeadlineTimer(at: deadline)
+        armTimer(at: deadline)
     }
 
     func clearDeadline() {
         deadlineKind = .none
     }
 
-    private func armDeadlineTimer(at time: UInt64) {
-        guard !deadlineTimerArmed else { return }
-        deadlineTimerArmed = true
+    /// Makes sure the connection's one timer fires at `time` or earlier: a timer that is
+    /// already due sooner stays (it re-arms for what is left when it fires); one due later
+    /// is replaced.
+    func armTimer(at time: UInt64) {
+        if let armedAt = timerDueAt, armedAt <= time { return }
+        if let timer { connection.loop.cancelTimer(timer) }
         let now = EventLoop.now
-        connection.loop.scheduleTimer(afterNanoseconds: time > now ? time - now : 0) { [weak self] in
-            self?.deadlineTimerFired()
+        timerDueAt = time
+        timer = connection.loop.scheduleTimer(afterNanoseconds: time > now ? time - now : 0) { [weak self] in
+            self?.timerFired()
         }
     }
 
-    private func deadlineTimerFired() {
-        deadlineTimerArmed = false
-        guard !closed, deadlineKind != .none else { return }
+    private func timerFired() {
+        timer = nil
+        timerDueAt = nil
+        guard !closed else { return }
         let now = EventLoop.now
-        if now < deadline {
-            armDeadlineTimer(at: deadline)
-            return
+        if taskParked, now >= taskReleaseAt { releaseParkedTask() }
+        if deadlineKind != .none {
+            if now >= deadline {
+                let kind = deadlineKind
+                deadlineKind = .none
+                expire(kind)
+            } else {
+                armTimer(at: deadline)
+            }
         }
-        let kind = deadlineKind
-        deadlineKind = .none
-        expire(kind)
+        if taskParked { armTimer(at: taskReleaseAt) }
     }
 
     private func expire(_ kind: DeadlineKind) {

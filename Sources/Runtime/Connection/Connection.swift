@@ -181,6 +181,24 @@ public final class Connection: IOTarget, @unchecked Sendable {
         loop.io.send(fd: fd, message: message, token: token)
     }
 
+    /// Gives back the memory a busy connection keeps for its next send (the gather list,
+    /// the queue's capacity) when nothing is queued or in flight. For connections that went
+    /// idle: a busy one keeps both, so its sends allocate nothing.
+    public func releaseIdleMemory() {
+        guard !sendInFlight, outbound.isEmpty else { return }
+        outbound = Deque()
+        outboundHeadOffset = 0
+        releaseGather()
+    }
+
+    private func releaseGather() {
+        guard let gather else { return }
+        // Invariant: no send is in flight (callers check), so the kernel holds no pointer into it.
+        gather.pointee.msg_iov.deallocate()
+        gather.deallocate()
+        self.gather = nil
+    }
+
     private func makeGather() -> UnsafeMutablePointer<msghdr> {
         let message = UnsafeMutablePointer<msghdr>.allocate(capacity: 1)
         message.initialize(to: msghdr())
@@ -314,11 +332,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
         loop.unregister(token)
         outbound.removeAll()
         outboundBytes = 0
-        if let gather {
-            gather.pointee.msg_iov.deallocate()
-            gather.deallocate()
-            self.gather = nil
-        }
+        releaseGather()
         let delegate = self.delegate
         self.delegate = nil
         delegate?.connectionClosed()
