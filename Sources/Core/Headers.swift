@@ -46,6 +46,18 @@ public struct Headers: Sendable, Hashable {
     /// Whether the list has no fields.
     @inlinable public var isEmpty: Bool { fields.isEmpty }
 
+    /// Bytes of heap storage the list holds (its capacity, not its count).
+    public var storageCapacity: Int {
+        bytes.capacity + fields.capacity * MemoryLayout<FieldIndex>.stride
+    }
+
+    /// Removes every field; with `keepingCapacity`, storage no other value shares is kept
+    /// for reuse (shared storage is left to its other owners).
+    public mutating func removeAll(keepingCapacity: Bool) {
+        bytes.removeAll(keepingCapacity: keepingCapacity)
+        fields.removeAll(keepingCapacity: keepingCapacity)
+    }
+
     /// Reserves room for `fields` fields totalling `bytes` bytes of names and values.
     public mutating func reserveCapacity(fields fieldCount: Int, bytes byteCount: Int) {
         fields.reserveCapacity(fieldCount)

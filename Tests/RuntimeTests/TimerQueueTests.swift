@@ -21,7 +21,27 @@ struct TimerQueueTests {
         var queue = TimerQueue()
         #expect(queue.isEmpty)
         #expect(queue.nextDeadline() == nil)
-        #expect(queue.popDue(now: .max).isEmpty)
+        #expect(queue.popAllDue(now: .max).isEmpty)
+    }
+
+    @Test("a timer scheduled by a running action waits for the next turn, even if already due (and so do later ones)")
+    func scheduledDuringTurnWaits() {
+        var queue = TimerQueue()
+        let log = Log()
+        _ = schedule(&queue, log, "a", at: 10)
+        _ = schedule(&queue, log, "b", at: 20)
+        let last = queue.lastScheduled
+        var turn: [String] = []
+        while let action = queue.popDue(now: 100, scheduledUpTo: last) {
+            action()
+            turn.append(log.fired.last!)
+            if turn.count == 1 { _ = schedule(&queue, log, "late", at: 5) }  // due at once
+        }
+        // "late" is now the earliest and was scheduled during the turn: the turn ends there.
+        #expect(turn == ["a"])
+        #expect(queue.nextDeadline() == 5)
+        run(queue.popAllDue(now: 100))
+        #expect(log.fired == ["a", "late", "b"])
     }
 
     @Test func firesInDeadlineOrder() {
@@ -32,7 +52,7 @@ struct TimerQueueTests {
         _ = schedule(&queue, log, "b", at: 20)
         #expect(!queue.isEmpty)
         #expect(queue.nextDeadline() == 10)
-        run(queue.popDue(now: 100))
+        run(queue.popAllDue(now: 100))
         #expect(log.fired == ["a", "b", "c"])
         #expect(queue.isEmpty)
         #expect(queue.nextDeadline() == nil)
@@ -43,7 +63,7 @@ struct TimerQueueTests {
         let log = Log()
         for name in ["first", "second", "third", "fourth", "fifth"] { _ = schedule(&queue, log, name, at: 50) }
         _ = schedule(&queue, log, "early", at: 49)
-        run(queue.popDue(now: 50))
+        run(queue.popAllDue(now: 50))
         #expect(log.fired == ["early", "first", "second", "third", "fourth", "fifth"])
     }
 
@@ -59,7 +79,7 @@ struct TimerQueueTests {
             expected.append((deadline, order))
             _ = schedule(&queue, log, String(order), at: deadline)
         }
-        run(queue.popDue(now: 1_000))
+        run(queue.popAllDue(now: 1_000))
         let sorted = expected.sorted { ($0.deadline, $0.order) < ($1.deadline, $1.order) }
         #expect(log.fired == sorted.map { String($0.order) })
     }
@@ -71,17 +91,17 @@ struct TimerQueueTests {
         _ = schedule(&queue, log, "b", at: 20)
         _ = schedule(&queue, log, "c", at: 30)
 
-        #expect(queue.popDue(now: 9).isEmpty)
-        run(queue.popDue(now: 15))
+        #expect(queue.popAllDue(now: 9).isEmpty)
+        run(queue.popAllDue(now: 15))
         #expect(log.fired == ["a"])
-        #expect(queue.popDue(now: 15).isEmpty)
+        #expect(queue.popAllDue(now: 15).isEmpty)
         #expect(queue.nextDeadline() == 20)
         // The deadline itself is due (inclusive).
-        run(queue.popDue(now: 20))
+        run(queue.popAllDue(now: 20))
         #expect(log.fired == ["a", "b"])
         #expect(queue.nextDeadline() == 30)
         #expect(!queue.isEmpty)
-        run(queue.popDue(now: 30))
+        run(queue.popAllDue(now: 30))
         #expect(log.fired == ["a", "b", "c"])
         #expect(queue.isEmpty)
     }
@@ -90,7 +110,7 @@ struct TimerQueueTests {
         var queue = TimerQueue()
         let log = Log()
         _ = schedule(&queue, log, "a", at: 1)
-        let due = queue.popDue(now: 1)
+        let due = queue.popAllDue(now: 1)
         #expect(due.count == 1)
         #expect(log.fired.isEmpty)
         run(due)
@@ -108,7 +128,7 @@ struct TimerQueueTests {
         queue.cancel(a)
         queue.cancel(c)
         queue.cancel(c)  // twice is harmless
-        run(queue.popDue(now: 100))
+        run(queue.popAllDue(now: 100))
         #expect(log.fired == ["b", "d"])
         #expect(queue.isEmpty)
         #expect(queue.nextDeadline() == nil)
@@ -124,7 +144,7 @@ struct TimerQueueTests {
         queue.cancel(b)
         #expect(queue.nextDeadline() == 20)
         // Skipping dropped them for good: they do not fire either.
-        run(queue.popDue(now: 100))
+        run(queue.popAllDue(now: 100))
         #expect(log.fired == ["c"])
     }
 
@@ -135,7 +155,7 @@ struct TimerQueueTests {
         for id in ids { queue.cancel(id) }
         #expect(queue.nextDeadline() == nil)
         #expect(queue.isEmpty)
-        #expect(queue.popDue(now: .max).isEmpty)
+        #expect(queue.popAllDue(now: .max).isEmpty)
         #expect(log.fired.isEmpty)
     }
 
@@ -146,7 +166,7 @@ struct TimerQueueTests {
         let b = schedule(&queue, log, "b", at: 5_000)
         queue.cancel(b)
         #expect(queue.nextDeadline() == 10)
-        run(queue.popDue(now: 10_000))
+        run(queue.popAllDue(now: 10_000))
         #expect(log.fired == ["a"])
     }
 
@@ -154,12 +174,12 @@ struct TimerQueueTests {
         var queue = TimerQueue()
         let log = Log()
         let a = schedule(&queue, log, "a", at: 10)
-        run(queue.popDue(now: 10))
+        run(queue.popAllDue(now: 10))
         queue.cancel(a)  // too late: already fired
         let b = schedule(&queue, log, "b", at: 20)
         #expect(b != a)
         #expect(queue.nextDeadline() == 20)
-        run(queue.popDue(now: 20))
+        run(queue.popAllDue(now: 20))
         #expect(log.fired == ["a", "b"])
     }
 
@@ -167,5 +187,15 @@ struct TimerQueueTests {
         var queue = TimerQueue()
         let ids = (0..<1_000).map { _ in queue.schedule(deadline: 1) {} }
         #expect(Set(ids).count == ids.count)
+    }
+}
+
+extension TimerQueue {
+    /// Every action due at `now`, in order, as the loop runs them in one turn.
+    mutating func popAllDue(now: UInt64) -> [() -> Void] {
+        var due: [() -> Void] = []
+        let last = lastScheduled
+        while let action = popDue(now: now, scheduledUpTo: last) { due.append(action) }
+        return due
     }
 }

@@ -6,7 +6,10 @@ extension HTTPRequestParser {
     ///
     /// `head` comes from `SectionScanner`: it ends with an empty line and every LF in it follows
     /// a CR. Every scanning loop stops at a CR at the latest, which keeps indices in bounds.
-    static func parseHead(_ head: UnsafeRawBufferPointer, lineCount: Int, limits: HTTPParserLimits) throws(HTTPParserError) -> HTTPRequestHead {
+    /// The head's target and headers are built in `storage`'s arrays (emptied, capacity
+    /// kept when unshared), which the head then owns.
+    static func parseHead(_ head: UnsafeRawBufferPointer, lineCount: Int, limits: HTTPParserLimits,
+                          reusing storage: inout HeadStorage) throws(HTTPParserError) -> HTTPRequestHead {
         guard lineCount - 2 <= limits.maxHeaderCount else { throw HTTPParserError(.tooManyHeaders) }
 
         // Method: a token, then one SP.
@@ -44,6 +47,8 @@ extension HTTPRequestParser {
         }
 
         var headers = Headers()
+        swap(&headers, &storage.headers)
+        headers.removeAll(keepingCapacity: true)
         headers.reserveCapacity(fields: lineCount - 2, bytes: head.count - position)
         var facts = HeadFacts()
         var leadingWhitespace = HTTPParserError.Kind.whitespaceBeforeFirstHeader
@@ -58,9 +63,14 @@ extension HTTPRequestParser {
 
         let framing = try facts.framing(version: version, limits: limits)
         let isHTTP11 = version == .http1_1
+        var targetBytes: [UInt8] = []
+        swap(&targetBytes, &storage.target)
+        targetBytes.removeAll(keepingCapacity: true)
+        targetBytes.reserveCapacity(Swift.max(target.count, 64))
+        targetBytes.append(contentsOf: target)
         return HTTPRequestHead(
             method: String(decoding: method, as: UTF8.self),
-            target: head.copyBytes(targetStart..<targetEnd),
+            target: targetBytes,
             version: version,
             headers: headers,
             keepAlive: !facts.connectionClose && (isHTTP11 || facts.connectionKeepAlive),

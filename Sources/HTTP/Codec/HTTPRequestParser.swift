@@ -30,6 +30,20 @@ public struct HTTPRequestParser: Sendable {
     private var scanner = SectionScanner()
     /// Chunked body bytes received so far in the current request.
     private var chunkedBodyBytes: UInt64 = 0
+    /// Storage of heads the caller gave back (`recycle`), reused by the next heads; a stack
+    /// as deep as a pipelined batch the caller serves before recycling.
+    private var recycled: [HeadStorage] = []
+
+    /// A head's heap storage, kept between requests so that parsing allocates nothing.
+    struct HeadStorage {
+        var target: [UInt8] = []
+        var headers = Headers()
+    }
+
+    /// Recycled storage above this many bytes is dropped rather than kept.
+    static let maxRecycledBytes = 8192
+    /// Heads' storage kept at most.
+    static let maxRecycledHeads = 16
 
     private enum State: Sendable {
         /// Between requests.
@@ -57,6 +71,21 @@ public struct HTTPRequestParser: Sendable {
     public init(limits: HTTPParserLimits = .init(), stopAtUpgrade: Bool = true) {
         self.limits = limits
         self.stopAtUpgrade = stopAtUpgrade
+    }
+
+    /// Gives back a head the caller is done with: the next head parsed reuses its target
+    /// and header storage (when nothing else still shares it), so a keep-alive connection
+    /// parses requests without allocating.
+    public mutating func recycle(_ head: consuming HTTPRequestHead) {
+        guard recycled.count < Self.maxRecycledHeads,
+              head.target.capacity + head.headers.storageCapacity <= Self.maxRecycledBytes else { return }
+        if recycled.capacity == 0 { recycled.reserveCapacity(Self.maxRecycledHeads) }
+        recycled.append(HeadStorage(target: head.target, headers: head.headers))
+    }
+
+    /// Drops recycled storage (for a connection going idle).
+    public mutating func releaseRecycledStorage() {
+        recycled = []
     }
 
     /// True between messages with no buffered partial bytes.
@@ -170,11 +199,13 @@ public struct HTTPRequestParser: Sendable {
             let head: HTTPRequestHead
             if pending.isEmpty {
                 // The whole head is in `input`: parse it in place, no intermediate copy.
-                head = try Self.parseHead(input.slice(start..<end), lineCount: lineCount, limits: limits)
+                var storage = recycled.popLast() ?? HeadStorage()
+                head = try Self.parseHead(input.slice(start..<end), lineCount: lineCount, limits: limits, reusing: &storage)
             } else {
                 pending.append(contentsOf: input.slice(start..<end))
+                var storage = recycled.popLast() ?? HeadStorage()
                 head = try pending.withBytes { (bytes) throws(HTTPParserError) in
-                    try Self.parseHead(bytes, lineCount: lineCount, limits: limits)
+                    try Self.parseHead(bytes, lineCount: lineCount, limits: limits, reusing: &storage)
                 }
                 pending = []
             }

@@ -36,6 +36,10 @@ public struct RequestTarget: Sendable, Equatable {
             case .authority:
                 return RequestTarget(path: "", rawPath: [], authority: target)
             case .origin:
+                if ASCII.firstIndex(of: ASCII.question, in: bytes, from: 0, to: bytes.count) == nil {
+                    // The whole target is the path: share its storage instead of copying it.
+                    return RequestTarget(path: try Self.percentDecode(target), rawPath: target)
+                }
                 return try Self.split(bytes, pathStart: 0, authority: nil)
             case .absolute(let authorityStart):
                 let authorityEnd = Self.authorityEnd(bytes, from: authorityStart)

@@ -48,12 +48,10 @@ extension HTTPConnectionHandler {
         if let timer { connection.loop.cancelTimer(timer) }
         let now = EventLoop.now
         timerDueAt = time
-        timer = connection.loop.scheduleTimer(afterNanoseconds: time > now ? time - now : 0) { [weak self] in
-            self?.timerFired()
-        }
+        timer = connection.loop.scheduleTimer(afterNanoseconds: time > now ? time - now : 0, timerAction)
     }
 
-    private func timerFired() {
+    func timerFired() {
         timer = nil
         timerDueAt = nil
         guard !closed else { return }

@@ -73,6 +73,11 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     var declaredLength: UInt64?
     var sentBodyBytes: UInt64 = 0
     var pendingTrailers = Headers()
+    /// The last response head's buffer, shared with the connection's queue until sent; the
+    /// next head reuses its storage (see `takeResponseBuffer`).
+    var responseBuffer: [UInt8] = []
+    /// The connection's one timer's action, made once (a closure per arming would allocate).
+    lazy var timerAction: () -> Void = { [weak self] in self?.timerFired() }
 
     // Deadlines (see +Timeouts).
     var deadlineKind = DeadlineKind.none
@@ -117,6 +122,8 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     private func releaseIdleMemory() {
         guard !closed else { return }
         if events.isEmpty { events = Deque() }
+        parser.releaseRecycledStorage()
+        responseBuffer = []
         connection.releaseIdleMemory()
     }
 
@@ -213,6 +220,8 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
                 reparse(leftover)
             }
             await serve(head)
+            // The exchange is over: the next head reuses this one's storage.
+            parser.recycle(head)
             if closed || abandoned { return }
             if !keepAlive || shuttingDown {
                 connection.close(graceful: true)

@@ -43,6 +43,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var timers = TimerQueue()
     private var registry = TargetRegistry()
     private var pendingFlushes: [Connection] = []
+    /// The flush list being worked through; swapped with `pendingFlushes` so neither
+    /// array is ever reallocated (a copy plus `removeAll(keepingCapacity:)` would be).
+    private var flushing: [Connection] = []
+    /// Remote jobs and work taken out of the lock, swapped in the same way.
+    private var drainedJobs: [UnownedJob] = []
+    private var drainedWork: [@Sendable () -> Void] = []
     /// Listeners this loop accepts on (loop-confined).
     var listeners: [Listener] = []
     /// Connections open on this loop (loop-confined).
@@ -215,7 +221,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             }
             mayBeBlocked.store(false, ordering: .relaxed)
             if !timers.isEmpty {
-                for action in timers.popDue(now: MonotonicClock.now) { action() }
+                let now = MonotonicClock.now
+                let last = timers.lastScheduled
+                while let action = timers.popDue(now: now, scheduledUpTo: last) { action() }
             }
         }
         // Whatever is still queued runs now, so continuations waiting on the loop finish.
@@ -226,13 +234,19 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     private func runReadyWork() {
-        let (jobs, work) = remote.withLock { remote -> ([UnownedJob], [@Sendable () -> Void]) in
-            guard !remote.jobs.isEmpty || !remote.work.isEmpty else { return ([], []) }
-            defer { remote.jobs.removeAll(keepingCapacity: true); remote.work.removeAll(keepingCapacity: true) }
-            return (remote.jobs, remote.work)
+        remote.withLock { remote in
+            guard !remote.jobs.isEmpty || !remote.work.isEmpty else { return }
+            swap(&remote.jobs, &drainedJobs)
+            swap(&remote.work, &drainedWork)
         }
-        localJobs.append(contentsOf: jobs)
-        for item in work { localWork.append(item) }
+        if !drainedJobs.isEmpty {
+            localJobs.append(contentsOf: drainedJobs)
+            drainedJobs.removeAll(keepingCapacity: true)
+        }
+        if !drainedWork.isEmpty {
+            for item in drainedWork { localWork.append(item) }
+            drainedWork.removeAll(keepingCapacity: true)
+        }
         // Bounded so a busy task cannot starve I/O: what is left runs after the next poll(0).
         var budget = 4096
         while budget > 0, let item = localWork.popFirst() {
@@ -281,9 +295,9 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     private func flushConnections() {
         guard !pendingFlushes.isEmpty else { return }
-        let connections = pendingFlushes
-        pendingFlushes.removeAll(keepingCapacity: true)
-        for connection in connections { connection.flushNow() }
+        swap(&pendingFlushes, &flushing)
+        for connection in flushing { connection.flushNow() }
+        flushing.removeAll(keepingCapacity: true)
     }
 }
 

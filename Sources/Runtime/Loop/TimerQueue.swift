@@ -44,14 +44,20 @@ struct TimerQueue {
         return heap.min?.deadline
     }
 
-    /// Removes and returns the actions of every timer due at `now`.
-    mutating func popDue(now: UInt64) -> [() -> Void] {
-        var due: [() -> Void] = []
-        while let first = heap.min, first.deadline <= now {
+    /// The newest timer's id: pass it to `popDue` so that timers scheduled by the actions
+    /// being run wait for the next turn even when they are due at once.
+    var lastScheduled: UInt64 { nextID }
+
+    /// Removes and returns the action of the earliest timer if it is due at `now` and was
+    /// scheduled up to `lastID`; nil otherwise (so a turn stops at a timer its own actions
+    /// scheduled, and what is due after it runs next turn). One at a time: running a turn's
+    /// timers allocates nothing.
+    mutating func popDue(now: UInt64, scheduledUpTo lastID: UInt64 = .max) -> (() -> Void)? {
+        while let first = heap.min, first.deadline <= now, first.id <= lastID {
             _ = heap.removeMin()
-            if cancelled.remove(first.id) == nil { due.append(first.action) }
+            if cancelled.remove(first.id) == nil { return first.action }
         }
-        return due
+        return nil
     }
 }
 

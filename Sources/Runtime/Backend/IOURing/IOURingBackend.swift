@@ -28,6 +28,10 @@ final class IOURingBackend: IOBackend {
     /// Completions produced outside the kernel (a stop for a receive waiting to be re-armed).
     private var syntheticReceiveEnds: [IOToken] = []
     private var wakeCounter: UInt64 = 0
+    /// CQE pointers peeked per batch; allocated once (a 2 KiB temporary would be a heap
+    /// allocation per poll).
+    private let completionBatch = UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>.allocate(capacity: IOURingBackend.completionBatchSize)
+    private static let completionBatchSize = 256
 
     static let submissionEntries: UInt32 = 1024
 
@@ -180,22 +184,20 @@ final class IOURingBackend: IOBackend {
 
     /// Walks every ready CQE, then advances the CQ once per batch.
     private func drainCompletions(sink: any CompletionSink) {
-        let batchSize = 256
-        withUnsafeTemporaryAllocation(of: UnsafeMutablePointer<io_uring_cqe>?.self, capacity: batchSize) { batch in
-            while true {
-                let count = Int(ringway_peek_cqes(&ring, batch.baseAddress!, UInt32(batchSize)))
-                if count == 0 { break }
-                for index in 0..<count {
-                    let entry = batch[index]!.pointee
-                    dispatch(userData: entry.user_data, result: entry.res, flags: entry.flags, sink: sink)
-                }
-                io_uring_cq_advance(&ring, UInt32(count))
+        let batch = completionBatch
+        while true {
+            let count = Int(ringway_peek_cqes(&ring, batch, UInt32(Self.completionBatchSize)))
+            if count == 0 { break }
+            for index in 0..<count {
+                let entry = batch[index]!.pointee
+                dispatch(userData: entry.user_data, result: entry.res, flags: entry.flags, sink: sink)
             }
+            io_uring_cq_advance(&ring, UInt32(count))
         }
         if buffers.commit() || !receivesToRearm.isEmpty {
             // Buffers are back: receives stopped by -ENOBUFS can run again.
             let stopped = receivesToRearm
-            receivesToRearm.removeAll(keepingCapacity: true)
+            receivesToRearm = []
             for receive in stopped { submitReceive(fd: receive.fd, token: receive.token) }
         }
     }
@@ -246,6 +248,7 @@ final class IOURingBackend: IOBackend {
     func shutdown() {
         buffers.release(uring: &ring)
         io_uring_queue_exit(&ring)
+        completionBatch.deallocate()
     }
 }
 #endif
