@@ -98,7 +98,8 @@ public final class Server: Service, Sendable {
         let address: PeerAddress
         do {
             let kind = try BackendSelection.resolve(flag: backendFlag, environment: environment, configured: configuration.backend)
-            let factory = try BackendSelection.factory(for: kind, environment: environment, logger: logger)
+            let factory = try BackendSelection.factory(for: kind, environment: environment, logger: logger,
+                                                       zeroCopySendThreshold: configuration.zeroCopySendThreshold)
             try await lifespan.startup()
             let state = lifespan.state.snapshot
             var http = self.http

@@ -41,6 +41,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a WebSocket ping may go unanswered before the socket is closed (1011).")
     var wsPingTimeout: Double = 20
 
+    @Option(help: "io_uring: responses of at least this many bytes are sent with SENDMSG_ZC (0 turns it off).")
+    var zeroCopySend: Int = 16 * 1024
+
     func validate() throws {
         if let backend, BackendKind(name: backend) == nil {
             throw ValidationError("unknown backend '\(backend)'; valid backends: \(BackendKind.validNames)")
@@ -50,6 +53,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("port must be between 0 and 65535") }
         if let loops, loops < 1 { throw ValidationError("--loops must be at least 1") }
+        guard zeroCopySend >= 0 else { throw ValidationError("--zero-copy-send must be a byte count, or 0 to turn it off") }
     }
 
     func run() async throws {
@@ -62,6 +66,7 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "ringway")
         var configuration = ServerConfiguration(host: host, port: port, shutdownTimeout: .seconds(shutdownTimeout))
         if let loops { configuration.loops = loops }
+        configuration.zeroCopySendThreshold = zeroCopySend > 0 ? zeroCopySend : nil
         let websocket = WebSocketConfiguration(
             pingInterval: wsPingInterval > 0 ? .milliseconds(Int64(wsPingInterval * 1000)) : nil,
             pingTimeout: .milliseconds(Int64(wsPingTimeout * 1000)))

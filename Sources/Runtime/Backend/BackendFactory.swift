@@ -74,24 +74,27 @@ public enum BackendSelection {
 
     /// A factory for `kind`. `.auto` probes io_uring and falls back to epoll, logging one
     /// line with the backend chosen and why. An explicit kind that cannot run throws.
-    public static func factory(for kind: BackendKind, environment: [String: String], logger: Logger) throws(BackendError) -> BackendFactory {
+    /// - Parameter zeroCopySendThreshold: see `ServerConfiguration.zeroCopySendThreshold`
+    ///   (io_uring only).
+    public static func factory(for kind: BackendKind, environment: [String: String], logger: Logger,
+                               zeroCopySendThreshold: Int? = nil) throws(BackendError) -> BackendFactory {
         switch kind {
         case .auto:
             if let reason = probe(.ioUring, environment: environment) {
                 #if os(Linux)
                 logger.notice("backend auto: io_uring unavailable (\(reason)); using epoll")
-                return try factory(for: .epoll, environment: environment, logger: logger)
+                return try factory(for: .epoll, environment: environment, logger: logger, zeroCopySendThreshold: zeroCopySendThreshold)
                 #else
                 logger.notice("backend auto: \(reason); using dispatch")
                 return try factory(for: .dispatch, environment: environment, logger: logger)
                 #endif
             }
             logger.info("backend auto: io_uring available; using io_uring")
-            return try factory(for: .ioUring, environment: environment, logger: logger)
+            return try factory(for: .ioUring, environment: environment, logger: logger, zeroCopySendThreshold: zeroCopySendThreshold)
         case .ioUring:
             #if os(Linux)
             if let reason = probe(.ioUring, environment: environment) { throw reason }
-            return BackendFactory(kind: .ioUring) { () throws(BackendError) in try IOURingBackend() }
+            return BackendFactory(kind: .ioUring) { () throws(BackendError) in try IOURingBackend(zeroCopyThreshold: zeroCopySendThreshold) }
             #else
             throw BackendError(backend: .ioUring, operation: "select", detail: "io_uring exists on Linux only")
             #endif

@@ -14,8 +14,26 @@ final class IOURingBackend: IOBackend {
 
     /// The operation a CQE belongs to, kept in the top byte of `user_data`.
     private enum Operation: UInt64 {
-        case accept = 1, receive, send, cancel, wake
+        case accept = 1, receive, send, cancel, wake, sendZeroCopy
     }
+
+    /// Sends of at least this many bytes go out with `SENDMSG_ZC` (nil: never), see
+    /// `ServerConfiguration.zeroCopySendThreshold`.
+    private let zeroCopyThreshold: Int?
+    /// The fd of each zero-copy send in flight, by token.
+    private var zeroCopyInFlight: [IOToken: Int32] = [:]
+    /// Zero-copy sends whose result CQE came and whose notification has not: their result,
+    /// delivered when the kernel lets go of the bytes.
+    private var zeroCopyResults: [IOToken: Int] = [:]
+    /// Sockets whose zero-copy sends the kernel copied anyway (loopback, a NIC without
+    /// scatter-gather): they send with plain `SENDMSG` from then on.
+    private(set) var zeroCopyCopied: Set<Int32> = []
+
+    /// `IORING_SEND_ZC_REPORT_USAGE` (sqe ioprio, Linux 6.2): the notification says whether
+    /// the bytes were copied after all. liburing 2.3's headers predate it.
+    private static let sendZeroCopyReportUsage: UInt16 = 1 << 3
+    /// `IORING_NOTIF_USAGE_ZC_COPIED`: set in a notification's result when they were.
+    private static let notificationCopied: UInt32 = 1 << 31
 
     private var ring = io_uring()
     private let buffers: ProvidedBufferRing
@@ -38,7 +56,9 @@ final class IOURingBackend: IOBackend {
     /// - Parameters:
     ///   - bufferCount: receive buffers in the provided-buffer ring (a power of two).
     ///   - bufferSize: bytes per receive buffer.
-    init(bufferCount: UInt32 = 1024, bufferSize: Int = 4096) throws(BackendError) {
+    ///   - zeroCopyThreshold: sends of at least this many bytes use `SENDMSG_ZC`; nil: none.
+    init(bufferCount: UInt32 = 1024, bufferSize: Int = 4096, zeroCopyThreshold: Int? = nil) throws(BackendError) {
+        self.zeroCopyThreshold = zeroCopyThreshold
         var params = io_uring_params()
         params.flags = UInt32(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE)
         params.cq_entries = Self.submissionEntries * 4
@@ -146,12 +166,25 @@ final class IOURingBackend: IOBackend {
 
     func send(fd: Int32, message: UnsafeMutablePointer<msghdr>, token: IOToken) {
         let sqe = nextSQE()
-        io_uring_prep_sendmsg(sqe, fd, message, UInt32(MSG_NOSIGNAL))
-        io_uring_sqe_set_data64(sqe, Self.userData(.send, token))
+        if let zeroCopyThreshold, Self.byteCount(message) >= zeroCopyThreshold, !zeroCopyCopied.contains(fd) {
+            io_uring_prep_sendmsg_zc(sqe, fd, message, UInt32(MSG_NOSIGNAL))
+            sqe.pointee.ioprio |= Self.sendZeroCopyReportUsage
+            io_uring_sqe_set_data64(sqe, Self.userData(.sendZeroCopy, token))
+            zeroCopyInFlight[token] = fd
+        } else {
+            io_uring_prep_sendmsg(sqe, fd, message, UInt32(MSG_NOSIGNAL))
+            io_uring_sqe_set_data64(sqe, Self.userData(.send, token))
+        }
+    }
+
+    private static func byteCount(_ message: UnsafeMutablePointer<msghdr>) -> Int {
+        var total = 0
+        for index in 0..<Int(message.pointee.msg_iovlen) { total += message.pointee.msg_iov[index].iov_len }
+        return total
     }
 
     func cancelSend(fd: Int32, token: IOToken) {
-        cancel(Self.userData(.send, token))
+        cancel(Self.userData(zeroCopyInFlight[token] != nil ? .sendZeroCopy : .send, token))
     }
 
     private func cancel(_ target: UInt64) {
@@ -161,6 +194,7 @@ final class IOURingBackend: IOBackend {
     }
 
     func close(fd: Int32) {
+        if !zeroCopyCopied.isEmpty { zeroCopyCopied.remove(fd) }  // the number may be reused
         _ = Glibc.close(fd)
     }
 
@@ -232,6 +266,20 @@ final class IOURingBackend: IOBackend {
             }
         case .send:
             sink.sendCompleted(token: token, result: Int(result))
+        case .sendZeroCopy:
+            // Two CQEs: the result (with F_MORE when a notification follows), then the
+            // notification once the kernel no longer reads the bytes. The send completes for
+            // the connection (which then frees the bytes) only at the second.
+            if flags & UInt32(IORING_CQE_F_NOTIF) != 0 {
+                let fd = zeroCopyInFlight.removeValue(forKey: token)
+                if let fd, UInt32(bitPattern: result) & Self.notificationCopied != 0 { zeroCopyCopied.insert(fd) }
+                sink.sendCompleted(token: token, result: zeroCopyResults.removeValue(forKey: token) ?? 0)
+            } else if more {
+                zeroCopyResults[token] = Int(result)
+            } else {
+                zeroCopyInFlight[token] = nil
+                sink.sendCompleted(token: token, result: Int(result))
+            }
         case .accept:
             if result >= 0 || more { sink.acceptCompleted(token: token, result: result) }
             if !more { sink.acceptEnded(token: token, error: result < 0 ? -result : 0) }
