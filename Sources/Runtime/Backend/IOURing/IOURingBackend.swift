@@ -19,9 +19,9 @@ final class IOURingBackend: IOBackend {
 
     /// Sends of at least this many bytes go out with `SENDMSG_ZC` (nil: never), see
     /// `ServerConfiguration.zeroCopySendThreshold`.
-    private let zeroCopyThreshold: Int?
-    /// The fd of each zero-copy send in flight, by token.
-    private var zeroCopyInFlight: [IOToken: Int32] = [:]
+    private var zeroCopyThreshold: Int?
+    /// Each zero-copy send in flight, by token: its socket and message (still the caller's).
+    private var zeroCopyInFlight: [IOToken: (fd: Int32, message: UnsafeMutablePointer<msghdr>)] = [:]
     /// Zero-copy sends whose result CQE came and whose notification has not: their result,
     /// delivered when the kernel lets go of the bytes.
     private var zeroCopyResults: [IOToken: Int] = [:]
@@ -82,6 +82,7 @@ final class IOURingBackend: IOBackend {
             throw error
         }
         try Self.requireOpcodes(&ring)
+        if ringway_uring_probe_opcode(&ring, Int32(IORING_OP_SENDMSG_ZC.rawValue)) != 1 { self.zeroCopyThreshold = nil }
         armWakePoll()
     }
 
@@ -101,7 +102,7 @@ final class IOURingBackend: IOBackend {
         let needed: [(Int32, String)] = [
             (Int32(IORING_OP_ACCEPT.rawValue), "ACCEPT"), (Int32(IORING_OP_RECV.rawValue), "RECV"),
             (Int32(IORING_OP_SENDMSG.rawValue), "SENDMSG"), (Int32(IORING_OP_ASYNC_CANCEL.rawValue), "ASYNC_CANCEL"),
-            (Int32(IORING_OP_POLL_ADD.rawValue), "POLL_ADD"),
+            (Int32(IORING_OP_POLL_ADD.rawValue), "POLL_ADD"), (Int32(IORING_OP_SEND.rawValue), "SEND"),
         ]
         for (opcode, name) in needed where ringway_uring_probe_opcode(&ring, opcode) != 1 {
             throw BackendError(backend: .ioUring, operation: "probe", detail: "kernel lacks IORING_OP_\(name)")
@@ -170,7 +171,12 @@ final class IOURingBackend: IOBackend {
             io_uring_prep_sendmsg_zc(sqe, fd, message, UInt32(MSG_NOSIGNAL))
             sqe.pointee.ioprio |= Self.sendZeroCopyReportUsage
             io_uring_sqe_set_data64(sqe, Self.userData(.sendZeroCopy, token))
-            zeroCopyInFlight[token] = fd
+            zeroCopyInFlight[token] = (fd, message)
+        } else if message.pointee.msg_iovlen == 1 {
+            // One buffer (a typical response): SEND skips SENDMSG's msghdr and iovec import.
+            let only = message.pointee.msg_iov[0]
+            io_uring_prep_send(sqe, fd, only.iov_base, only.iov_len, Int32(MSG_NOSIGNAL))
+            io_uring_sqe_set_data64(sqe, Self.userData(.send, token))
         } else {
             io_uring_prep_sendmsg(sqe, fd, message, UInt32(MSG_NOSIGNAL))
             io_uring_sqe_set_data64(sqe, Self.userData(.send, token))
@@ -271,11 +277,16 @@ final class IOURingBackend: IOBackend {
             // notification once the kernel no longer reads the bytes. The send completes for
             // the connection (which then frees the bytes) only at the second.
             if flags & UInt32(IORING_CQE_F_NOTIF) != 0 {
-                let fd = zeroCopyInFlight.removeValue(forKey: token)
-                if let fd, UInt32(bitPattern: result) & Self.notificationCopied != 0 { zeroCopyCopied.insert(fd) }
+                let send = zeroCopyInFlight.removeValue(forKey: token)
+                if let send, UInt32(bitPattern: result) & Self.notificationCopied != 0 { zeroCopyCopied.insert(send.fd) }
                 sink.sendCompleted(token: token, result: zeroCopyResults.removeValue(forKey: token) ?? 0)
             } else if more {
                 zeroCopyResults[token] = Int(result)
+            } else if result == -EINVAL || result == -EOPNOTSUPP, let send = zeroCopyInFlight.removeValue(forKey: token) {
+                // A kernel before 6.2 (no usage reports) or a socket type without zero-copy:
+                // send plainly from now on, starting with this very message.
+                zeroCopyThreshold = nil
+                self.send(fd: send.fd, message: send.message, token: token)
             } else {
                 zeroCopyInFlight[token] = nil
                 sink.sendCompleted(token: token, result: Int(result))
