@@ -21,14 +21,18 @@ enum ChildProcess {
         let description: String
     }
 
-    /// Starts `command` (executable path or a name looked up on `PATH`), stdout and stderr to the given files.
+    /// Starts `command` (executable path or a name looked up on `PATH`), stdout and stderr to the given files,
+    /// with `environment` added to this process's.
     static func start(
-        _ command: [String], directory: URL? = nil, stdout: URL? = nil, stderr: URL? = nil
+        _ command: [String], directory: URL? = nil, stdout: URL? = nil, stderr: URL? = nil, environment: [String: String] = [:]
     ) throws -> Process {
         guard let executable = command.first else { throw LaunchError(description: "empty command") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: resolve(executable))
         process.arguments = Array(command.dropFirst())
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         if let directory { process.currentDirectoryURL = directory }
         process.standardInput = FileHandle.nullDevice
         let output = try stdout.map(handle(writingTo:))

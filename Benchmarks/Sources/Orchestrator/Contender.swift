@@ -48,6 +48,10 @@ struct Contender: Sendable, Hashable {
     /// Contenders the idle-connections check runs for unless told otherwise.
     static let defaultIdleNames = ["ringway-io_uring", "ringway-epoll", "nio", "hummingbird"]
 
+    /// Contenders the allocations check runs for unless told otherwise (the Swift servers: the shim counts
+    /// glibc's malloc, which they all use; the Python servers' counts would be the interpreter's).
+    static let defaultAllocationNames = ["ringway-io_uring", "ringway-epoll", "nio", "hummingbird"]
+
     /// The baseline every ratio column divides by.
     static let baselineName = "ringway-io_uring"
 

@@ -79,6 +79,19 @@ struct Report {
 
                 """
         }
+        if let allocations = results.allocations, !allocations.isEmpty {
+            text += """
+                ## Heap allocations per request
+
+                The whole server process's `malloc`/`calloc`/`realloc`/`memalign` calls (counted by the \
+                `Benchmarks/Tools/malloc-count.c` LD_PRELOAD shim, in a pass of its own so it touches no number above) \
+                over 3 s after a 1 s warm-up, divided by the requests (messages) completed in them.
+
+                \(allocationTable.markdown)
+
+
+                """
+        }
         let noisy = results.runs.filter { !($0.network?.isClean ?? true) }
         if !noisy.isEmpty {
             text += "## Noisy runs\n\n"
@@ -106,6 +119,7 @@ struct Report {
             return "\(summary.workload) (\(summary.unit))\n\(table.plain)"
         }
         if !results.idle.isEmpty { parts.append("idle connections\n\(idleTable.plain)") }
+        if !(results.allocations ?? []).isEmpty { parts.append("heap allocations per request\n\(allocationTable.plain)") }
         return parts.joined(separator: "\n\n")
     }
 
@@ -171,6 +185,22 @@ struct Report {
                 String(format: "%.1f s", record.seconds),
                 record.failure ?? "",
             ])
+        }
+        return table
+    }
+
+    /// The allocations table: a row per contender, a column per workload.
+    var allocationTable: Table {
+        let records = results.allocations ?? []
+        let workloads = Workload.allocationWorkloads.filter { name in records.contains { $0.workload == name } }
+        var table = Table(headers: ["contender"] + workloads)
+        let contenders = Contender.all.map(\.name).filter { name in records.contains { $0.contender == name } }
+        for contender in contenders {
+            table.rows.append([contender] + workloads.map { workload in
+                guard let record = records.first(where: { $0.contender == contender && $0.workload == workload }) else { return "—" }
+                if let perRequest = record.perRequest { return String(format: "%.2f", perRequest) }
+                return record.failure == nil ? "—" : "failed"
+            })
         }
         return table
     }

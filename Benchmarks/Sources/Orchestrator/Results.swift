@@ -26,6 +26,7 @@ struct Results: Codable, Sendable {
     var skipped: [Skip] = []
     var runs: [RunRecord] = []
     var idle: [IdleRecord] = []
+    var allocations: [AllocationRecord]? = []
 
     /// Reads a `results.json`.
     static func load(from url: URL) throws -> Results {
@@ -59,6 +60,23 @@ struct RunRecord: Codable, Sendable {
 
     /// Whether the run produced a usable result.
     var succeeded: Bool { failure == nil && load != nil }
+}
+
+/// The allocations check for one contender and workload.
+struct AllocationRecord: Codable, Sendable {
+    var workload: String
+    var contender: String
+    /// Requests (or messages) completed in the counted window.
+    var requests: Int?
+    /// Heap allocations (malloc, calloc, realloc, memalign) of the whole server process in that window.
+    var allocations: Int?
+    var failure: String?
+
+    /// Allocations per request (or message).
+    var perRequest: Double? {
+        guard let requests, let allocations, requests > 0 else { return nil }
+        return Double(allocations) / Double(requests)
+    }
 }
 
 /// The idle-connections check for one contender.

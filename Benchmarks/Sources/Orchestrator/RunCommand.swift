@@ -41,6 +41,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Contenders for the idle-connections check (comma-separated). Default: \(Contender.defaultIdleNames.joined(separator: ", ")).")
     var idleContenders: String?
 
+    @Option(help: "Contenders for the allocations check (comma-separated). Default: \(Contender.defaultAllocationNames.joined(separator: ", ")).")
+    var allocationContenders: String?
+
     @Option(help: "Connections the idle-connections check holds open.")
     var idleConnections = 10_000
 
@@ -61,6 +64,7 @@ struct RunCommand: ParsableCommand {
         _ = try Self.select(contenders, from: Contender.all.map(\.name), what: "contender")
         _ = try Self.select(workloads, from: Workload.allNames, what: "workload")
         _ = try Self.select(idleContenders, from: Contender.all.map(\.name), what: "contender")
+        _ = try Self.select(allocationContenders, from: Contender.all.map(\.name), what: "contender")
         if !noPin {
             let cores = ProcessInfo.processInfo.activeProcessorCount
             guard (0..<cores).contains(serverCPU), (0..<cores).contains(loadCPU) else {
@@ -80,14 +84,15 @@ struct RunCommand: ParsableCommand {
 
         if !noBuild {
             var products: [String] = []
-            if !selectedWorkloads.isEmpty { products.append("ringway-load") }
+            if !selectedWorkloads.isEmpty || workloadNames.contains(Workload.allocationsName) { products.append("ringway-load") }
             if candidates.contains(where: { $0.kind == .nio }) { products.append("nio-peer") }
             if candidates.contains(where: { $0.kind == .hummingbird }) { products.append("hummingbird-peer") }
             if candidates.contains(where: \.isRingway) || !products.isEmpty {
                 try Builder.build(paths: paths, products: products, skipRingway: !candidates.contains(where: \.isRingway))
             }
         }
-        if !selectedWorkloads.isEmpty, !FileManager.default.isExecutableFile(atPath: paths.load.path) {
+        if !selectedWorkloads.isEmpty || workloadNames.contains(Workload.allocationsName),
+           !FileManager.default.isExecutableFile(atPath: paths.load.path) {
             throw ValidationFailure("\(paths.load.path) is not built (run without --no-build)")
         }
 
@@ -102,6 +107,9 @@ struct RunCommand: ParsableCommand {
         let idleNames = try Self.select(idleContenders, from: Contender.all.map(\.name), what: "contender") ?? Contender.defaultIdleNames
         let idle = workloadNames.contains(Workload.idleName) ? candidates.filter { idleNames.contains($0.name) } : []
         if !idle.isEmpty { IdleConnections.raiseFileLimit() }
+        let allocationNames = try Self.select(allocationContenders, from: Contender.all.map(\.name), what: "contender")
+            ?? Contender.defaultAllocationNames
+        var counted = workloadNames.contains(Workload.allocationsName) ? candidates.filter { allocationNames.contains($0.name) } : []
 
         let outputURL = output.hasPrefix("/") ? URL(fileURLWithPath: output) : rootURL.appendingPathComponent(output)
         try FileManager.default.createDirectory(at: outputURL, withIntermediateDirectories: true)
@@ -109,8 +117,14 @@ struct RunCommand: ParsableCommand {
             duration: duration, warmup: warmup, rounds: rounds,
             serverCPU: noPin ? nil : serverCPU, loadCPU: noPin ? nil : loadCPU,
             contenders: candidates.map(\.name), workloads: workloadNames, idleConnections: idleConnections)
+        var shim: URL?
+        if !counted.isEmpty {
+            shim = AllocationRun.buildShim(paths: paths, into: outputURL)
+            if shim == nil { counted = [] }
+        }
         var session = Session(
-            paths: paths, workloads: selectedWorkloads, contenders: candidates, idleContenders: idle, cooldown: cooldown,
+            paths: paths, workloads: selectedWorkloads, contenders: candidates, idleContenders: idle,
+            allocationContenders: counted, shim: shim, cooldown: cooldown,
             output: outputURL, results: Results(machine: Machine.current(), settings: settings, skipped: skipped))
         try session.run()
 

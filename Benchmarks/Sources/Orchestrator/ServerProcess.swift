@@ -14,15 +14,16 @@ final class ServerProcess {
     /// The server's process id (`taskset` execs the server, so it is the server's own).
     var pid: Int32 { process.processIdentifier }
 
-    /// Starts `contender` on a free port under `taskset -c cpu`, its output appended to `log`.
-    init(contender: Contender, paths: Paths, cpu: Int?, log: URL) throws {
+    /// Starts `contender` on a free port under `taskset -c cpu`, its output appended to `log`, with
+    /// `environment` added to the orchestrator's.
+    init(contender: Contender, paths: Paths, cpu: Int?, log: URL, environment: [String: String] = [:]) throws {
         self.contender = contender
         port = try Network.freePort()
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ringway-bench-\(contender.name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         let command = try contender.command(port: port, paths: paths, scratch: scratch)
         let pinned = cpu.map { ["taskset", "-c", String($0)] + command } ?? command
-        process = try ChildProcess.start(pinned, directory: scratch, stdout: log, stderr: log)
+        process = try ChildProcess.start(pinned, directory: scratch, stdout: log, stderr: log, environment: environment)
     }
 
     deinit {

@@ -1,12 +1,15 @@
 import Foundation
 import LoadReportFormat
 
-/// One benchmark session: every round of the load matrix, then the idle-connections checks.
+/// One benchmark session: every round of the load matrix, then the idle-connections and allocations checks.
 struct Session {
     let paths: Paths
     let workloads: [Workload]
     let contenders: [Contender]
     let idleContenders: [Contender]
+    let allocationContenders: [Contender]
+    /// The malloc-count shim the allocations check preloads.
+    let shim: URL?
     /// Pause between runs so one server's teardown does not overlap the next one's warm-up.
     let cooldown: Double
     let output: URL
@@ -46,6 +49,19 @@ struct Session {
             results.idle.append(record)
             try results.write(to: resultsFile)
             usleep(UInt32(cooldown * 1_000_000))
+        }
+        guard let shim else { return }
+        for contender in allocationContenders {
+            for workload in Workload.allocationWorkloads.compactMap(Workload.named) where contender.serves(workload) {
+                log("allocations: \(contender.name), \(workload.name)")
+                let record = AllocationRun(
+                    workload: workload, contender: contender, settings: settings, paths: paths, shim: shim, logs: logs
+                ).perform()
+                log("    " + (record.failure ?? record.perRequest.map { String(format: "%.2f allocations per request", $0) } ?? ""))
+                results.allocations = (results.allocations ?? []) + [record]
+                try results.write(to: resultsFile)
+                usleep(UInt32(cooldown * 1_000_000))
+            }
         }
     }
 

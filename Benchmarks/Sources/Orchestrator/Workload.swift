@@ -42,8 +42,14 @@ struct Workload: Sendable, Hashable {
     /// Name of the idle-connections check, selectable next to the load workloads.
     static let idleName = "idle-10k"
 
-    /// Every selectable name: the load workloads and the idle-connections check.
-    static let allNames = all.map(\.name) + [idleName]
+    /// Name of the allocations check, selectable next to the load workloads.
+    static let allocationsName = "allocations"
+
+    /// Workloads the allocations check counts (each contender: those it serves).
+    static let allocationWorkloads = ["plaintext", "json", "pipelined", "post-1k", "ws-64"]
+
+    /// Every selectable name: the load workloads, the idle-connections check and the allocations check.
+    static let allNames = all.map(\.name) + [idleName, allocationsName]
 
     /// Looks a load workload up by name.
     static func named(_ name: String) -> Workload? {
