@@ -5,8 +5,8 @@
 /// (a control opcode passed as a message, a data opcode as a control frame) stops the program;
 /// oversized control payloads and close reasons are cut to fit, never sent invalid.
 public enum WebSocketEncoder {
-    /// Longest header: 2 bytes, a 64-bit length, no masking key.
-    static let maxHeaderLength = 10
+    /// The longest frame header a server writes: 2 bytes and a 64-bit length, no masking key.
+    public static let maxHeaderLength = 10
 
     /// Appends one complete message as a single frame. With `deflate` and a payload of at least
     /// `deflate.threshold` bytes, the payload is compressed and RSV1 set (RFC 7692 §6).
