@@ -12,15 +12,23 @@ extension BackendDrivingTests {
         static let bufferCount: UInt32 = 2
         static let bufferSize = 16
 
-        private func makeHarness() throws -> RuntimeTestIO.BackendHarness {
-            try RuntimeTestIO.BackendHarness(.ioUring) { () throws(BackendError) -> any IOBackend in
-                try IOURingBackend(bufferCount: Self.bufferCount, bufferSize: Self.bufferSize)
+        /// Both ways the kernel may hand buffers out: incrementally (Linux 6.12) and one per completion.
+        static let modes = [true, false]
+
+        private func makeHarness(incremental: Bool) throws -> RuntimeTestIO.BackendHarness {
+            let harness = try RuntimeTestIO.BackendHarness(.ioUring) { () throws(BackendError) -> any IOBackend in
+                try IOURingBackend(bufferCount: Self.bufferCount, bufferSize: Self.bufferSize, incrementalBuffers: incremental)
             }
+            if incremental, let backend = harness.backend as? IOURingBackend, !backend.incrementalBuffers {
+                harness.close()
+                try Test.cancel("this kernel has no incremental buffer consumption (Linux 6.12)")
+            }
+            return harness
         }
 
-        @Test("4096 bytes through a 2×16-byte ring arrive complete, in order, with no receiveEnded")
-        func exhaustedRingIsRearmed() throws {
-            let harness = try makeHarness()
+        @Test("4096 bytes through a 2×16-byte ring arrive complete, in order, with no receiveEnded", arguments: modes)
+        func exhaustedRingIsRearmed(incremental: Bool) throws {
+            let harness = try makeHarness(incremental: incremental)
             defer { harness.close() }
             let (server, client) = try harness.openConnection()
             let token: IOToken = 5
@@ -51,9 +59,9 @@ extension BackendDrivingTests {
             #expect(harness.sink.receiveEnds(token) == [0])
         }
 
-        @Test("two connections share the exhausted ring and both get all their bytes")
-        func twoConnectionsShareTheRing() throws {
-            let harness = try makeHarness()
+        @Test("two connections share the exhausted ring and both get all their bytes", arguments: modes)
+        func twoConnectionsShareTheRing(incremental: Bool) throws {
+            let harness = try makeHarness(incremental: incremental)
             defer { harness.close() }
             let (serverA, clientA) = try harness.openConnection()
             let (serverB, clientB) = try harness.openConnection()
@@ -76,9 +84,9 @@ extension BackendDrivingTests {
         /// A sink pauses (stopReceiving) from inside receiveCompleted, as the HTTP handler does
         /// for backpressure, while the same CQE batch also holds the receive's -ENOBUFS end.
         /// The contract still owes one `receiveEnded(ECANCELED)`, and nothing after it.
-        @Test("stopReceiving inside receiveCompleted while the ring is exhausted still ends the receive")
-        func stopInsideCallbackDuringExhaustion() throws {
-            let harness = try makeHarness()
+        @Test("stopReceiving inside receiveCompleted while the ring is exhausted still ends the receive", arguments: modes)
+        func stopInsideCallbackDuringExhaustion(incremental: Bool) throws {
+            let harness = try makeHarness(incremental: incremental)
             defer { harness.close() }
             let (server, client) = try harness.openConnection()
             let token: IOToken = 6

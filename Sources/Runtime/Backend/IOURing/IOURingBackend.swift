@@ -55,9 +55,13 @@ final class IOURingBackend: IOBackend {
 
     /// - Parameters:
     ///   - bufferCount: receive buffers in the provided-buffer ring (a power of two).
+    ///     Default: 64 of 64 KiB consumed incrementally (Linux 6.12), else 1024 of 4 KiB.
     ///   - bufferSize: bytes per receive buffer.
     ///   - zeroCopyThreshold: sends of at least this many bytes use `SENDMSG_ZC`; nil: none.
-    init(bufferCount: UInt32 = 1024, bufferSize: Int = 4096, zeroCopyThreshold: Int? = nil) throws(BackendError) {
+    ///   - incrementalBuffers: try incremental buffer consumption first (tests turn it off to
+    ///     run the older kernels' path).
+    init(bufferCount: UInt32? = nil, bufferSize: Int? = nil, incrementalBuffers: Bool = true,
+         zeroCopyThreshold: Int? = nil) throws(BackendError) {
         self.zeroCopyThreshold = zeroCopyThreshold
         var params = io_uring_params()
         params.flags = UInt32(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE)
@@ -68,8 +72,16 @@ final class IOURingBackend: IOBackend {
                                detail: Self.setupAdvice(errno: -result))
         }
         _ = io_uring_register_ring_fd(&ring)  // an optimisation only; older kernels refuse it
-        do {
-            buffers = try ProvidedBufferRing(uring: &ring, groupID: 0, entries: bufferCount, bufferSize: bufferSize)
+        do throws(BackendError) {
+            do throws(BackendError) {
+                guard incrementalBuffers else { throw BackendError(backend: .ioUring, operation: "incremental buffers", errno: EINVAL) }
+                buffers = try ProvidedBufferRing(
+                    uring: &ring, groupID: 0, entries: bufferCount ?? 64, bufferSize: bufferSize ?? 65536, incremental: true)
+            } catch where error.errno == EINVAL {
+                // A kernel before 6.12: one buffer per completion, so more and smaller ones.
+                buffers = try ProvidedBufferRing(
+                    uring: &ring, groupID: 0, entries: bufferCount ?? 1024, bufferSize: bufferSize ?? 4096, incremental: false)
+            }
         } catch {
             io_uring_queue_exit(&ring)
             throw error
@@ -251,7 +263,7 @@ final class IOURingBackend: IOBackend {
             if flags & UInt32(IORING_CQE_F_BUFFER) != 0 {
                 let id = UInt16(truncatingIfNeeded: ringway_cqe_buffer_id(flags))
                 if result > 0 { sink.receiveCompleted(token: token, bytes: buffers.bytes(id: id, length: Int(result))) }
-                buffers.recycle(id: id)
+                buffers.completed(id: id, length: Int(max(result, 0)), flags: flags)
             }
             if !more {
                 if let fd = armedReceives[token] {
@@ -303,6 +315,9 @@ final class IOURingBackend: IOBackend {
     }
 
     func makeWaker() -> any LoopWaker { wakeEvent }
+
+    /// Whether receive buffers are consumed incrementally (see `ProvidedBufferRing`).
+    var incrementalBuffers: Bool { buffers.incremental }
 
     func shutdown() {
         buffers.release(uring: &ring)

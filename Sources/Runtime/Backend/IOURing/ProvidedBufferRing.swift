@@ -5,13 +5,29 @@ import Glibc
 /// A provided-buffer ring (`IORING_REGISTER_PBUF_RING`): the kernel picks a free buffer for
 /// each multishot receive, and the loop hands it back right after the parser consumed it.
 ///
-/// Debian's liburing 2.3 lacks `io_uring_setup_buf_ring`, so the ring memory is mapped
-/// here. Layout: one page-aligned array of `entries` `io_uring_buf` descriptors shared with
-/// the kernel, and one slab of `entries × bufferSize` bytes they point into.
+/// Incremental (`IOU_PBUF_RING_INC`, Linux 6.12): the kernel fills each buffer receive after
+/// receive, every completion taking only the bytes it needs from where the last one ended,
+/// so a few large buffers serve both a 100-byte request (without wasting a buffer on it) and
+/// a 16 KiB message (in one completion instead of four). A buffer comes back to the loop
+/// when the kernel is done with it (a completion without `IORING_CQE_F_BUF_MORE`).
+///
+/// Debian's liburing 2.3 lacks `io_uring_setup_buf_ring` and the incremental flag, so the
+/// ring memory is mapped here. Layout: one page-aligned array of `entries` `io_uring_buf`
+/// descriptors shared with the kernel, and one slab of `entries × bufferSize` bytes they
+/// point into.
 final class ProvidedBufferRing {
     let groupID: UInt16
     let entries: UInt32
     let bufferSize: Int
+    /// Whether the kernel consumes buffers incrementally.
+    let incremental: Bool
+    /// Incremental mode: bytes of each buffer already delivered (where its next data starts).
+    private let consumed: UnsafeMutablePointer<Int>
+
+    /// `IOU_PBUF_RING_INC` (the registration's flags, called `pad` in liburing 2.3).
+    private static let incrementalFlag: UInt16 = 2
+    /// `IORING_CQE_F_BUF_MORE`: the kernel keeps using this buffer for later completions.
+    static let bufferMoreFlag: UInt32 = 1 << 4
     private let ring: UnsafeMutablePointer<io_uring_buf_ring>
     private let ringBytes: Int
     private let slab: UnsafeMutableRawPointer
@@ -19,11 +35,14 @@ final class ProvidedBufferRing {
     /// Buffers handed back since the last `commit`, published to the kernel in one store.
     private var pendingReturns: UInt16 = 0
 
-    init(uring: inout io_uring, groupID: UInt16, entries: UInt32, bufferSize: Int) throws(BackendError) {
+    /// - Parameter incremental: register with `IOU_PBUF_RING_INC`; a kernel without it
+    ///   refuses with `EINVAL` (thrown).
+    init(uring: inout io_uring, groupID: UInt16, entries: UInt32, bufferSize: Int, incremental: Bool) throws(BackendError) {
         precondition(entries.nonzeroBitCount == 1 && entries <= 32768, "buffer ring entries must be a power of two ≤ 32768")
         self.groupID = groupID
         self.entries = entries
         self.bufferSize = bufferSize
+        self.incremental = incremental
         self.mask = io_uring_buf_ring_mask(entries)
 
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -38,14 +57,18 @@ final class ProvidedBufferRing {
             throw BackendError(backend: .ioUring, operation: "malloc(receive buffers)", errno: ENOMEM)
         }
         self.slab = slab
+        consumed = .allocate(capacity: Int(entries))
+        consumed.initialize(repeating: 0, count: Int(entries))
 
         var registration = io_uring_buf_reg()
         registration.ring_addr = UInt64(UInt(bitPattern: mapped))
         registration.ring_entries = entries
         registration.bgid = groupID
+        if incremental { registration.pad = Self.incrementalFlag }
         let result = io_uring_register_buf_ring(&uring, &registration, 0)
         guard result == 0 else {
             free(slab)
+            consumed.deallocate()
             munmap(mapped, ringBytes)
             throw BackendError(backend: .ioUring, operation: "io_uring_register_buf_ring", errno: -result,
                                detail: "provided-buffer rings need Linux 5.19 or newer")
@@ -57,18 +80,31 @@ final class ProvidedBufferRing {
         io_uring_buf_ring_advance(ring, Int32(entries))
     }
 
-    /// The bytes the kernel wrote into buffer `id`.
+    /// The bytes a completion delivered in buffer `id`.
     ///
-    /// Invariant: `id` came from a CQE of this group, so it is < `entries` and the buffer is
-    /// owned by userspace until `recycle(id)`; `length` ≤ `bufferSize` as the kernel filled it.
+    /// Invariant: `id` came from a CQE of this group, so it is < `entries`; the kernel wrote
+    /// `length` bytes at the buffer's consumed offset (0 unless incremental), within the
+    /// buffer, and writes later data only after them.
     @inline(__always)
     func bytes(id: UInt16, length: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: slab + Int(id) * bufferSize, count: length)
+        UnsafeRawBufferPointer(start: slab + Int(id) * bufferSize + consumed[Int(id)], count: length)
+    }
+
+    /// Accounts for a completion's `length` bytes of buffer `id` once they were consumed:
+    /// the buffer goes back to the kernel unless it said it keeps filling it (`flags`).
+    @inline(__always)
+    func completed(id: UInt16, length: Int, flags: UInt32) {
+        if incremental && flags & Self.bufferMoreFlag != 0 {
+            consumed[Int(id)] += length
+        } else {
+            consumed[Int(id)] = 0
+            recycle(id: id)
+        }
     }
 
     /// Queues buffer `id` for return to the kernel; visible after `commit()`.
     @inline(__always)
-    func recycle(id: UInt16) {
+    private func recycle(id: UInt16) {
         io_uring_buf_ring_add(ring, slab + Int(id) * bufferSize, UInt32(bufferSize), id, mask, Int32(pendingReturns))
         pendingReturns &+= 1
     }
@@ -89,6 +125,7 @@ final class ProvidedBufferRing {
         _ = io_uring_unregister_buf_ring(&uring, Int32(groupID))
         munmap(UnsafeMutableRawPointer(ring), ringBytes)
         free(slab)
+        consumed.deallocate()
     }
 }
 #endif
