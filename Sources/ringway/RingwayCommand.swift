@@ -41,6 +41,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a WebSocket ping may go unanswered before the socket is closed (1011).")
     var wsPingTimeout: Double = 20
 
+    @Option(help: "Directory whose regular files GET /static/{name} serves (with http.response.pathsend).")
+    var staticDir: String?
+
     func validate() throws {
         if let backend, BackendKind(name: backend) == nil {
             throw ValidationError("unknown backend '\(backend)'; valid backends: \(BackendKind.validNames)")
@@ -65,7 +68,7 @@ struct Serve: AsyncParsableCommand {
         let websocket = WebSocketConfiguration(
             pingInterval: wsPingInterval > 0 ? .milliseconds(Int64(wsPingInterval * 1000)) : nil,
             pingTimeout: .milliseconds(Int64(wsPingTimeout * 1000)))
-        let server = Server(app: DemoApp(), configuration: configuration, websocket: websocket, logger: logger, backendFlag: backend)
+        let server = Server(app: DemoApp(staticDirectory: staticDir), configuration: configuration, websocket: websocket, logger: logger, backendFlag: backend)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)],
