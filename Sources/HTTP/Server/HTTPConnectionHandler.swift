@@ -59,6 +59,8 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     var deadlineKind = DeadlineKind.none
     var deadline: UInt64 = 0
     var deadlineTimerArmed = false
+    /// `connection.sentBytes` when the send deadline was set: progress since restarts it.
+    var sentBytesAtDeadline: UInt64 = 0
 
     enum ResponseFraming { case none, contentLength, chunked, closeDelimited, bodiless }
 
@@ -282,7 +284,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
             httpVersion: head.version == .http1_0 ? "1.0" : "1.1", method: head.method, scheme: "http",
             path: target.path, rawPath: target.rawPath, queryString: target.query, rootPath: configuration.rootPath,
             headers: head.headers, client: connection.remoteAddress, server: connection.localAddress,
-            state: stateProvider())
+            state: stateProvider(), extensions: ScopeExtension.http)
         let id = exchange
         do {
             try await application(.http(scope), Receive(channel: self, exchange: id), Send(channel: self, exchange: id))
