@@ -1,4 +1,9 @@
 public import Ringway
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The demo application `ringway serve` runs: the routes of the benchmark suite and a
 /// small index page.
@@ -9,10 +14,17 @@ public import Ringway
 /// - `GET /` → an HTML index
 /// - `ws://…/ws/echo` → a WebSocket echoing text and binary messages (what Autobahn drives)
 /// - `GET /chat` → the chat page; `ws://…/chat/{room}?user=NAME` → the chat (see `ChatApp`)
+/// - `GET /static/{name}` → the regular file `name` of `staticDirectory`, when one is set,
+///   sent with `http.response.pathsend` (`application/octet-stream`)
 public struct DemoApp: Application {
     private let chat = ChatApp()
+    /// The directory `/static/{name}` serves files from; nil: no such route.
+    public let staticDirectory: String?
 
-    public init() {}
+    /// - Parameter staticDirectory: the directory `/static/{name}` serves files from.
+    public init(staticDirectory: String? = nil) {
+        self.staticDirectory = staticDirectory
+    }
 
     static let plaintext = Array("Hello, World!".utf8)
     static let json = Array(#"{"message":"Hello, World!"}"#.utf8)
@@ -64,6 +76,8 @@ public struct DemoApp: Application {
             var headers = Headers()
             headers.append(name: "content-type".utf8, value: request.headers.first("content-type") ?? ArraySlice("application/octet-stream".utf8))
             try await respond(send, 200, headers, body)
+        case ("GET", let path) where path.hasPrefix(Self.staticPrefix), ("HEAD", let path) where path.hasPrefix(Self.staticPrefix):
+            try await serveStatic(String(path.dropFirst(Self.staticPrefix.count)), send)
         case (_, "/plaintext"), (_, "/json"), (_, "/"), (_, "/echo"):
             let allowed = request.path == "/echo" ? "POST" : "GET, HEAD"
             try await respond(send, 405, [("content-type", "text/plain"), ("allow", allowed)], Array("Method Not Allowed\n".utf8))
@@ -87,6 +101,25 @@ public struct DemoApp: Application {
         for try await message in echo.messages {
             try await send(.websocketSend(message))
         }
+    }
+
+    static let staticPrefix = "/static/"
+
+    /// One file of `staticDirectory`: a single path segment naming a regular file (no
+    /// dot files, so neither `..` nor hidden files), else 404.
+    private func serveStatic(_ name: String, _ send: Send) async throws {
+        guard let staticDirectory, !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else {
+            try await respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
+            return
+        }
+        let path = staticDirectory + "/" + name
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            try await respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
+            return
+        }
+        try await send(.httpResponseStart(status: 200, headers: [("content-type", "application/octet-stream")]))
+        try await send(.httpResponsePathsend(path: path))
     }
 
     private func respond(_ send: Send, _ status: Int, _ headers: Headers, _ body: [UInt8]) async throws {

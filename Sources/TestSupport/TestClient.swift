@@ -52,7 +52,7 @@ public struct TestClient: Sendable {
         let scope = HTTPScope(
             method: method, path: Self.percentDecoded(pathPart), rawPath: Array(pathPart.utf8), queryString: Array(query.utf8),
             headers: Self.lowercased(requestHeaders), client: PeerAddress(host: "127.0.0.1", port: 50000),
-            server: PeerAddress(host: "testserver", port: 80), state: state)
+            server: PeerAddress(host: "testserver", port: 80), state: state, extensions: ScopeExtension.http)
         let channel = InMemoryHTTPChannel(bodyChunks: bodyChunks)
         try await app(.http(scope), Receive(channel: channel, exchange: 1), Send(channel: channel, exchange: 1))
         channel.end()
@@ -82,10 +82,14 @@ public enum TestClientError: Error, Sendable, Equatable, CustomStringConvertible
     case noResponse
     /// The application returned before the final `http.response.body`.
     case incompleteResponse(status: Int)
+    /// A file the application sent (pathsend, zerocopysend) ended or failed before the bytes
+    /// it was to supply.
+    case truncatedFile(expected: Int, read: Int)
 
     public var description: String {
         switch self {
         case .noResponse: "the application returned without sending http.response.start"
+        case .truncatedFile(let expected, let read): "a file sent as the body ended after \(read) of its \(expected) bytes"
         case .incompleteResponse(let status): "the application returned before finishing its \(status) response (more_body was still true)"
         }
     }
@@ -125,7 +129,7 @@ final class InMemoryHTTPChannel: MessageChannel, Sendable {
     }
 
     func send(_ message: SendMessage, exchange: UInt64) async throws {
-        try state.withLock { state throws(MessageOrderError) in
+        try state.withLock { state throws in
             if state.ended { throw MessageOrderError(.scopeEnded) }
             try state.order.accept(message)
             switch message {
@@ -137,7 +141,10 @@ final class InMemoryHTTPChannel: MessageChannel, Sendable {
             case .httpResponseTrailers(let headers, _):
                 for field in headers { state.trailers.append(name: field.name, value: field.value) }
             case .httpResponsePathsend(let path):
-                state.chunks.append(try Self.readFile(path))
+                state.chunks.append(try Self.read(try FileRegion.pathsend(path)))
+            case .httpResponseZerocopysend(let file, let offset, let count, _):
+                let bytes = try Self.read(try FileRegion.zerocopysend(file: file, offset: offset, count: count))
+                if !bytes.isEmpty { state.chunks.append(bytes) }
             default:
                 break
             }
@@ -146,16 +153,19 @@ final class InMemoryHTTPChannel: MessageChannel, Sendable {
 
     func end() { state.withLock { $0.ended = true } }
 
-    /// The whole file at `path`, as `http.response.pathsend` would send it.
-    private static func readFile(_ path: String) throws(MessageOrderError) -> [UInt8] {
-        guard let file = fopen(path, "rb") else { throw MessageOrderError(.invalidHeader("pathsend: cannot open \(path)")) }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[..<count]
+    /// The bytes of `region`, as the server would send them; closes the region.
+    private static func read(_ region: FileRegion) throws(TestClientError) -> [UInt8] {
+        defer { region.discard() }
+        var bytes = [UInt8](repeating: 0, count: region.count)
+        var done = 0
+        while done < region.count {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                pread(region.descriptor, buffer.baseAddress! + done, region.count - done, off_t(region.offset) + off_t(done))
+            }
+            if count < 0 && errno == EINTR { continue }
+            // The live server closes the connection here: the response is cut short.
+            guard count > 0 else { throw .truncatedFile(expected: region.count, read: done) }
+            done += count
         }
         return bytes
     }

@@ -44,6 +44,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "io_uring: responses of at least this many bytes are sent with SENDMSG_ZC (0 turns it off).")
     var zeroCopySend: Int = 16 * 1024
 
+    @Option(help: "Directory whose regular files GET /static/{name} serves (with http.response.pathsend).")
+    var staticDir: String?
+
     func validate() throws {
         if let backend, BackendKind(name: backend) == nil {
             throw ValidationError("unknown backend '\(backend)'; valid backends: \(BackendKind.validNames)")
@@ -70,7 +73,7 @@ struct Serve: AsyncParsableCommand {
         let websocket = WebSocketConfiguration(
             pingInterval: wsPingInterval > 0 ? .milliseconds(Int64(wsPingInterval * 1000)) : nil,
             pingTimeout: .milliseconds(Int64(wsPingTimeout * 1000)))
-        let server = Server(app: DemoApp(), configuration: configuration, websocket: websocket, logger: logger, backendFlag: backend)
+        let server = Server(app: DemoApp(staticDirectory: staticDir), configuration: configuration, websocket: websocket, logger: logger, backendFlag: backend)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server)],

@@ -1,3 +1,4 @@
+import Foundation
 import Ringway
 import RingwayDemo
 import RingwayTestSupport
@@ -61,6 +62,34 @@ struct DemoRouteTests {
             #expect(echo.body.count == payload.count)
             #expect(echo.body.elementsEqual(payload))
         }
+    }
+
+    @Test("/static/{name} serves a file of the static directory and nothing outside it", arguments: Backends.all)
+    func staticFiles(backend: BackendKind) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ringway-static-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let content = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ $0 >> 9) }
+        #expect(FileManager.default.createFile(atPath: directory.appendingPathComponent("data.bin").path, contents: Data(content)))
+        #expect(FileManager.default.createFile(atPath: directory.appendingPathComponent(".hidden").path, contents: Data([1])))
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try await withServer(DemoApp(staticDirectory: directory.path), backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            let file = try await client.get("/static/data.bin")
+            #expect(file.status == 200)
+            #expect(file.header("content-type") == "application/octet-stream")
+            #expect(file.header("content-length") == String(content.count))
+            #expect(file.body.elementsEqual(content))
+            let head = try await client.request("HEAD", "/static/data.bin")
+            #expect(head.status == 200)
+            #expect(head.body.isEmpty)
+            #expect(head.header("content-length") == String(content.count))
+            for refused in ["/static/missing", "/static/.hidden", "/static/..%2Fetc", "/static/sub", "/static/", "/static/sub/x"] {
+                #expect(try await client.get(refused).status == 404, "\(refused)")
+            }
+        }
+        // Without a directory there is no such route.
+        #expect(try await TestClient(app: DemoApp()).get("/static/data.bin").status == 404)
     }
 
     @Test("curl, a real client, gets every demo route", arguments: Backends.all)

@@ -86,6 +86,14 @@ import RingwayCore
         #expect(text(Array(buffer.suffix(2))) == "\r\n")
     }
 
+    @Test func chunkHeaderAlone() {
+        for (size, line) in [(1, "1\r\n"), (15, "f\r\n"), (16, "10\r\n"), (1 << 20, "100000\r\n"), (3_000_000_000, "b2d05e00\r\n")] {
+            var buffer: [UInt8] = Array("x".utf8)
+            HTTPResponseSerializer.writeChunkHeader(size: size, into: &buffer)
+            #expect(text(buffer) == "x" + line)
+        }
+    }
+
     @Test func lastChunkAndTrailers() throws {
         var buffer: [UInt8] = []
         try HTTPResponseSerializer.writeLastChunk(trailers: nil, into: &buffer)

@@ -166,6 +166,76 @@ extension BackendDrivingTests {
             return server
         }
 
+        /// Writes to nonblocking `fd` until both its send buffer and the (not reading) peer's
+        /// receive buffer are full, so no room appears by itself; returns the bytes it took.
+        private static func fill(_ fd: Int32, peer: Int32) -> Int {
+            var small: Int32 = 16 * 1024  // small buffers fill (and drain) quickly
+            _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            _ = setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            let block = [UInt8](repeating: 0x5A, count: 64 * 1024)
+            var total = 0
+            var quietRounds = 0
+            // After EAGAIN the kernel still moves bytes to the peer: full once a pause frees nothing.
+            while quietRounds < 3 {
+                let sent = block.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                if sent > 0 {
+                    total += sent
+                    quietRounds = 0
+                } else if sent < 0 && errno == EINTR {
+                    continue
+                } else {
+                    quietRounds += 1
+                    RuntimeTestIO.sleepMilliseconds(20)
+                }
+            }
+            return total
+        }
+
+        @Test("waitWritable reports once, when a full socket has room again", arguments: backends)
+        func waitWritableReportsRoom(kind: BackendKind) throws {
+            let harness = try Harness(kind)
+            defer { harness.close() }
+            let (server, client) = try harness.openConnection()
+            let token: IOToken = 71
+            let queued = Self.fill(server, peer: client)
+            #expect(queued > 0)
+
+            harness.backend.waitWritable(fd: server, token: token)
+            try harness.pollQuietly()
+            #expect(harness.sink.writables(token).isEmpty, "writable while the buffer is still full")
+
+            #expect(RuntimeTestIO.read(client, count: queued).count == queued)
+            #expect(try harness.pollUntil { !$0.writables(token).isEmpty })
+            #expect(harness.sink.writables(token).allSatisfy { $0 >= 0 })
+            // One report per wait, although the socket stays writable.
+            try harness.pollQuietly()
+            #expect(harness.sink.writables(token).count == 1)
+            #expect(harness.sink.sends(token).isEmpty)
+
+            // A second wait on a writable socket reports at once.
+            harness.backend.waitWritable(fd: server, token: token)
+            #expect(try harness.pollUntil { $0.writables(token).count == 2 })
+        }
+
+        @Test("cancelWaitWritable ends the wait with ECANCELED, once", arguments: backends)
+        func cancelWaitWritableReportsCanceled(kind: BackendKind) throws {
+            let harness = try Harness(kind)
+            defer { harness.close() }
+            let (server, client) = try harness.openConnection()
+            let token: IOToken = 72
+            let queued = Self.fill(server, peer: client)
+            harness.backend.waitWritable(fd: server, token: token)
+            try harness.pollQuietly(rounds: 2)
+            harness.backend.cancelWaitWritable(fd: server, token: token)
+            #expect(try harness.pollUntil { !$0.writables(token).isEmpty })
+            #expect(harness.sink.writables(token) == [-ECANCELED])
+
+            // Room appearing afterwards reports nothing more.
+            #expect(RuntimeTestIO.read(client, count: queued).count == queued)
+            try harness.pollQuietly()
+            #expect(harness.sink.writables(token) == [-ECANCELED])
+        }
+
         @Test("stopReceiving ends the receive with ECANCELED and loses no data", arguments: backends)
         func stopReceivingReportsCanceled(kind: BackendKind) throws {
             let harness = try Harness(kind)

@@ -14,6 +14,8 @@ struct ResponseOrderTests {
     static let trailersMore = SendMessage.httpResponseTrailers(headers: [("x-a", "1")], moreTrailers: true)
     static let trailersLast = SendMessage.httpResponseTrailers(headers: [("x-b", "2")], moreTrailers: false)
     static let pathsend = SendMessage.httpResponsePathsend(path: "/etc/hostname")
+    static let zerocopyMore = SendMessage.httpResponseZerocopysend(file: 0, offset: 1, count: 2, moreBody: true)
+    static let zerocopyLast = SendMessage.httpResponseZerocopysend(file: 0)
     static let lifespanMessages: [SendMessage] = [
         .lifespanStartupComplete, .lifespanStartupFailed(message: "x"),
         .lifespanShutdownComplete, .lifespanShutdownFailed(message: "y"),
@@ -153,6 +155,23 @@ struct ResponseOrderTests {
         #expect(withTrailers.state == .awaitingTrailers)
     }
 
+    @Test func zerocopysendIsABodyMessage() throws {
+        var mixed = ResponseOrder()
+        try mixed.accept(Self.start)
+        try mixed.accept(Self.zerocopyMore)
+        #expect(mixed.bodyStarted)
+        try mixed.accept(Self.bodyMore)
+        try mixed.accept(Self.zerocopyMore)
+        #expect(throws: MessageOrderError(.pathsendAfterBody)) { try mixed.accept(Self.pathsend) }
+        try mixed.accept(Self.bodyLast)
+        #expect(mixed.state == .complete)
+        var withTrailers = ResponseOrder()
+        try withTrailers.accept(Self.startWithTrailers)
+        try withTrailers.accept(Self.zerocopyLast)
+        #expect(withTrailers.state == .awaitingTrailers)
+        #expect(Self.zerocopyLast.type == "http.response.zerocopysend")
+    }
+
     @Test(arguments: [State.awaitingStart, .streamingBody, .awaitingTrailers, .complete])
     func lifespanMessagesAreUnexpectedInEveryState(state: State) throws {
         for message in Self.lifespanMessages {
@@ -169,6 +188,8 @@ struct ResponseOrderTests {
             (Self.bodyMore, .failure(MessageOrderError(.bodyBeforeStart))),
             (Self.bodyLast, .failure(MessageOrderError(.bodyBeforeStart))),
             (Self.pathsend, .failure(MessageOrderError(.bodyBeforeStart))),
+            (Self.zerocopyMore, .failure(MessageOrderError(.bodyBeforeStart))),
+            (Self.zerocopyLast, .failure(MessageOrderError(.bodyBeforeStart))),
             (Self.trailersLast, .failure(MessageOrderError(.trailersNotAnnounced))),
         ]
         case .streamingBody: [
@@ -176,12 +197,16 @@ struct ResponseOrderTests {
             (Self.bodyMore, .success(.streamingBody)),
             (Self.bodyLast, .success(.complete)),
             (Self.pathsend, .success(.complete)),
+            (Self.zerocopyMore, .success(.streamingBody)),
+            (Self.zerocopyLast, .success(.complete)),
             (Self.trailersLast, .failure(MessageOrderError(.trailersNotAnnounced))),
         ]
         case .awaitingTrailers: [
             (Self.start, .failure(MessageOrderError(.duplicateStart))),
             (Self.bodyMore, .failure(MessageOrderError(.sendAfterResponseComplete))),
             (Self.pathsend, .failure(MessageOrderError(.sendAfterResponseComplete))),
+            (Self.zerocopyMore, .failure(MessageOrderError(.sendAfterResponseComplete))),
+            (Self.zerocopyLast, .failure(MessageOrderError(.sendAfterResponseComplete))),
             (Self.trailersMore, .success(.awaitingTrailers)),
             (Self.trailersLast, .success(.complete)),
         ]
@@ -191,6 +216,7 @@ struct ResponseOrderTests {
             (Self.bodyLast, .failure(MessageOrderError(.sendAfterResponseComplete))),
             (Self.trailersLast, .failure(MessageOrderError(.sendAfterResponseComplete))),
             (Self.pathsend, .failure(MessageOrderError(.sendAfterResponseComplete))),
+            (Self.zerocopyLast, .failure(MessageOrderError(.sendAfterResponseComplete))),
         ]
         }
         for (message, expected) in expectations {

@@ -96,15 +96,26 @@ public enum HTTPResponseSerializer {
     public static func writeChunk(_ body: some Collection<UInt8>, into buffer: inout [UInt8]) {
         let count = body.count
         guard count > 0 else { return }
-        let digits = (Int.bitWidth - count.leadingZeroBitCount + 3) / 4
-        buffer.reserveCapacity(buffer.count + digits + 4 + count)
+        buffer.reserveCapacity(buffer.count + hexDigits(count) + 4 + count)
+        writeChunkHeader(size: count, into: &buffer)
+        buffer.append(contentsOf: body)
+        append("\r\n", to: &buffer)
+    }
+
+    /// Appends the size line of a chunk of `size` (> 0) bytes: the chunk data and its CRLF
+    /// follow from elsewhere (a file sent by the kernel).
+    public static func writeChunkHeader(size: Int, into buffer: inout [UInt8]) {
+        assert(size > 0, "a zero-size chunk ends the body")
+        let digits = hexDigits(size)
         for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
-            let nibble = UInt8(truncatingIfNeeded: count >> shift) & 0xF
+            let nibble = UInt8(truncatingIfNeeded: size >> shift) & 0xF
             buffer.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)  // 0x57 + 10 == "a"
         }
         append("\r\n", to: &buffer)
-        buffer.append(contentsOf: body)
-        append("\r\n", to: &buffer)
+    }
+
+    private static func hexDigits(_ value: Int) -> Int {
+        (Int.bitWidth - value.leadingZeroBitCount + 3) / 4
     }
 
     /// Appends the last chunk, the trailers if any, and the empty line that ends the body.

@@ -2,11 +2,6 @@ import Logging
 import RingwayCore
 import RingwayHTTPCodec
 public import RingwayRuntime
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 extension HTTPConnectionHandler {
     public func send(_ message: SendMessage, exchange id: UInt64) async throws {
@@ -25,7 +20,11 @@ extension HTTPConnectionHandler {
         case .httpResponseTrailers(let headers, let moreTrailers):
             try writeTrailers(headers, more: moreTrailers)
         case .httpResponsePathsend(let path):
-            try await sendFile(path)
+            try writeFileBody(try FileRegion.pathsend(path), moreBody: false)
+            try await waitForRoom()
+        case .httpResponseZerocopysend(let file, let offset, let count, let moreBody):
+            try writeFileBody(try FileRegion.zerocopysend(file: file, offset: offset, count: count), moreBody: moreBody)
+            try await waitForRoom()
         default:
             break  // ResponseOrder rejected every other message already
         }
@@ -147,40 +146,42 @@ extension HTTPConnectionHandler {
         connection.write(buffer)
     }
 
-    // MARK: pathsend
+    // MARK: Files (pathsend, zerocopysend)
 
-    /// Serves the file at `path` as the whole body, `content-length` from its size, read in
-    /// 256 KiB pieces under the connection's backpressure.
-    private func sendFile(_ path: String) async throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw PathsendError(path: path, errno: errno) }
-        defer { _ = close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw PathsendError(path: path, errno: errno) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw PathsendError(path: path, errno: EISDIR) }
-        let size = UInt64(info.st_size)
-        let pieceSize = 256 * 1024
-        var offset: UInt64 = 0
-        var first = true
-        repeat {
-            let wanted = Int(min(UInt64(pieceSize), size - offset))
-            var piece = [UInt8](repeating: 0, count: wanted)
-            let count = piece.withUnsafeMutableBytes { pread(fd, $0.baseAddress, wanted, off_t(offset)) }
-            guard count >= 0 else { throw PathsendError(path: path, errno: errno) }
-            guard count == wanted else { throw PathsendError(path: path, errno: EIO) }  // the file shrank
-            offset += UInt64(count)
-            if first {
-                first = false
-                try writeFirstBody(piece, moreBody: offset < size, totalLength: size)
-            } else {
-                try writeBody(piece, moreBody: offset < size)
-                piece = []
-            }
-            if offset >= size { try finishBody() }
-            try await waitForRoom()
-            if closed || abandoned { throw ClientDisconnected() }
-        } while offset < size
+    /// Queues `region` as body bytes under the response's framing, between the bytes written
+    /// before and after it; the kernel sends it (`sendfile`). The handler owns the region's
+    /// descriptor until the connection takes it, and closes it when nothing is to be sent
+    /// (HEAD, 204/304) or on a framing error.
+    private func writeFileBody(_ region: FileRegion, moreBody: Bool) throws {
+        var queued = false
+        defer { if !queued { region.discard() } }
+        if pendingStart != nil {
+            // The head goes first; its length is the region's when this is the whole body.
+            try writeFirstBody([], moreBody: moreBody, totalLength: moreBody ? nil : UInt64(region.count))
+        }
+        switch framing {
+        case .contentLength:
+            try checkLength(adding: region.count)
+            connection.write(region)
+            queued = true
+        case .chunked:
+            guard region.count > 0 else { break }
+            var sizeLine: [UInt8] = []
+            HTTPResponseSerializer.writeChunkHeader(size: region.count, into: &sizeLine)
+            connection.write(sizeLine)
+            connection.write(region)
+            connection.write(Self.chunkEnd)
+            queued = true
+        case .closeDelimited:
+            connection.write(region)
+            queued = true
+        case .bodiless, .none:
+            break
+        }
+        if !moreBody { try finishBody() }
     }
+
+    private static let chunkEnd = Array("\r\n".utf8)
 
     // MARK: Heads and error responses
 
@@ -255,14 +256,4 @@ extension HTTPConnectionHandler {
         buffer.reserveCapacity(capacity)
         return buffer
     }
-}
-
-/// `http.response.pathsend` named a file that cannot be served.
-public struct PathsendError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The path the application sent.
-    public var path: String
-    /// Why it failed (`ENOENT`, `EACCES`, `EISDIR`, …).
-    public var errno: Int32
-
-    public var description: String { "cannot send file \(path): \(String(cString: strerror(errno)))" }
 }

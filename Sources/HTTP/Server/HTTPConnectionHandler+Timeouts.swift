@@ -10,7 +10,9 @@ enum DeadlineKind {
     case head
     /// The app waits for more request body.
     case body
-    /// The app waits for the client to read queued response bytes.
+    /// The app waits for the client to read queued response bytes. Progress seen when it
+    /// fires restarts it (a large file may drain for longer than one timeout), so a stalled
+    /// reader is cut off after one to two timeouts.
     case send
 }
 
@@ -29,7 +31,9 @@ extension HTTPConnectionHandler {
         case .idle: duration = configuration.keepAliveTimeout
         case .head: duration = configuration.headerTimeout
         case .body: duration = configuration.bodyTimeout
-        case .send: duration = configuration.sendTimeout
+        case .send:
+            duration = configuration.sendTimeout
+            sentBytesAtDeadline = connection.sentBytes
         }
         deadlineKind = kind
         deadline = EventLoop.deadline(after: duration)
@@ -57,6 +61,10 @@ extension HTTPConnectionHandler {
         guard !closed else { return }
         let now = EventLoop.now
         if taskParked, now >= taskReleaseAt { releaseParkedTask() }
+        if deadlineKind == .send && connection.sentBytes != sentBytesAtDeadline {
+            // The client read since the deadline was set: it is slow, not stalled.
+            setDeadline(.send)
+        }
         if deadlineKind != .none {
             if now >= deadline {
                 let kind = deadlineKind

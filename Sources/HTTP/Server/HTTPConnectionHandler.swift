@@ -82,6 +82,8 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     // Deadlines (see +Timeouts).
     var deadlineKind = DeadlineKind.none
     var deadline: UInt64 = 0
+    /// `connection.sentBytes` when the send deadline was set: progress since restarts it.
+    var sentBytesAtDeadline: UInt64 = 0
 
     enum ResponseFraming { case none, contentLength, chunked, closeDelimited, bodiless }
 
@@ -352,7 +354,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
             httpVersion: head.version == .http1_0 ? "1.0" : "1.1", method: head.method, scheme: "http",
             path: target.path, rawPath: target.rawPath, queryString: target.query, rootPath: configuration.rootPath,
             headers: head.headers, client: connection.remoteAddress, server: connection.localAddress,
-            state: stateProvider())
+            state: stateProvider(), extensions: ScopeExtension.http)
         let id = exchange
         do {
             try await application(.http(scope), Receive(channel: self, exchange: id), Send(channel: self, exchange: id))

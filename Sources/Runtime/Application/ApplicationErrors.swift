@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The client is gone: thrown by `send` after the peer disconnected, so the application
 /// stops producing a response nobody will read.
 public struct ClientDisconnected: Error, Sendable, Equatable, CustomStringConvertible {
@@ -50,6 +56,51 @@ public struct MessageOrderError: Error, Sendable, Equatable, CustomStringConvert
         case .pathsendAfterBody: "http.response.pathsend must replace http.response.body, not follow it"
         case .invalidStatus(let status): "invalid response status \(status)"
         case .invalidHeader(let detail): "invalid response header: \(detail)"
+        }
+    }
+}
+
+/// `http.response.pathsend` named a file that cannot be served.
+public struct PathsendError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The path the application sent.
+    public var path: String
+    /// Why it failed (`ENOENT`, `EACCES`, `EISDIR`, …).
+    public var errno: Int32
+
+    public init(path: String, errno: Int32) {
+        self.path = path
+        self.errno = errno
+    }
+
+    public var description: String { "cannot send file \(path): \(String(cString: strerror(errno)))" }
+}
+
+/// `http.response.zerocopysend` named a file or a range that cannot be sent.
+public struct ZerocopysendError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong with it.
+    public enum Reason: Sendable, Equatable {
+        /// `file` is not an open descriptor, or it could not be inspected or duplicated (the errno).
+        case unusableDescriptor(errno: Int32)
+        /// `file` is not a regular file: `sendfile(2)` needs one, and its size.
+        case notARegularFile
+        /// The range (offset plus count) goes past the end of the file, which has `size` bytes.
+        case rangeBeyondEnd(size: UInt64)
+    }
+
+    /// The descriptor the application sent.
+    public var file: Int32
+    public var reason: Reason
+
+    public init(file: Int32, reason: Reason) {
+        self.file = file
+        self.reason = reason
+    }
+
+    public var description: String {
+        switch reason {
+        case .unusableDescriptor(let code): "cannot send file descriptor \(file): \(String(cString: strerror(code)))"
+        case .notARegularFile: "cannot send file descriptor \(file): not a regular file"
+        case .rangeBeyondEnd(let size): "cannot send file descriptor \(file): the range ends past the end of the file (\(size) bytes)"
         }
     }
 }

@@ -38,6 +38,13 @@ public enum SendMessage: Sendable, Equatable {
     /// `http.response.pathsend` (extension): the file at `path` is the whole body, sent
     /// by the server (instead of `http.response.body`); ends the response.
     case httpResponsePathsend(path: String)
+    /// `http.response.zerocopysend` (extension): `count` bytes (nil: to the end) of the open
+    /// file `file` from `offset` are body bytes, copied by the kernel. nil `offset` starts at
+    /// the file position and moves it past the bytes, as `sendfile(2)` would. Like
+    /// `http.response.body` it may come repeatedly, mixed with body messages; `moreBody:
+    /// false` ends the body. `file` stays the application's: the server sends from a
+    /// duplicate, so `file` may be closed once `send` returns.
+    case httpResponseZerocopysend(file: Int32, offset: UInt64? = nil, count: UInt64? = nil, moreBody: Bool = false)
     /// `websocket.accept`: completes the handshake (101), optionally choosing a subprotocol
     /// and adding response headers.
     case websocketAccept(subprotocol: String? = nil, headers: Headers = Headers())
@@ -70,6 +77,7 @@ public enum SendMessage: Sendable, Equatable {
         case .httpResponseBody: "http.response.body"
         case .httpResponseTrailers: "http.response.trailers"
         case .httpResponsePathsend: "http.response.pathsend"
+        case .httpResponseZerocopysend: "http.response.zerocopysend"
         case .websocketAccept: "websocket.accept"
         case .websocketSend, .websocketSendPrepared: "websocket.send"
         case .websocketClose: "websocket.close"

@@ -1,6 +1,7 @@
 /// The ASGI HTTP response message order as a state machine: `start`, then `body*` with
-/// `more_body`, then a final `body` (or one `pathsend`), then — when `start` announced
-/// them — `trailers*` until `more_trailers` is false. Shared by the live HTTP handler and
+/// `more_body` (a `zerocopysend` counts as a body message), then a final one (or one
+/// `pathsend` instead of them all), then — when `start` announced them — `trailers*`
+/// until `more_trailers` is false. Shared by the live HTTP handler and
 /// the in-memory test client so both enforce exactly the same rules.
 public struct ResponseOrder: Sendable, Equatable {
     /// Where the response is.
@@ -14,7 +15,8 @@ public struct ResponseOrder: Sendable, Equatable {
     public private(set) var state: State = .awaitingStart
     /// Whether `http.response.start` announced trailers.
     public private(set) var trailersAnnounced = false
-    /// Whether any `http.response.body` was accepted (pathsend must come instead of them).
+    /// Whether any body message (`http.response.body` or `zerocopysend`) was accepted
+    /// (pathsend must come instead of them).
     public private(set) var bodyStarted = false
 
     public init() {}
@@ -26,11 +28,11 @@ public struct ResponseOrder: Sendable, Equatable {
             guard (200...999).contains(status) else { throw MessageOrderError(.invalidStatus(status)) }
             trailersAnnounced = trailers
             state = .streamingBody
-        case (.awaitingStart, .httpResponseBody), (.awaitingStart, .httpResponsePathsend):
+        case (.awaitingStart, .httpResponseBody), (.awaitingStart, .httpResponsePathsend), (.awaitingStart, .httpResponseZerocopysend):
             throw MessageOrderError(.bodyBeforeStart)
         case (.streamingBody, .httpResponseStart), (.awaitingTrailers, .httpResponseStart):
             throw MessageOrderError(.duplicateStart)
-        case (.streamingBody, .httpResponseBody(_, let moreBody)):
+        case (.streamingBody, .httpResponseBody(_, let moreBody)), (.streamingBody, .httpResponseZerocopysend(_, _, _, let moreBody)):
             bodyStarted = true
             if !moreBody { state = trailersAnnounced ? .awaitingTrailers : .complete }
         case (.streamingBody, .httpResponsePathsend):
@@ -40,9 +42,10 @@ public struct ResponseOrder: Sendable, Equatable {
             if !moreTrailers { state = .complete }
         case (.awaitingStart, .httpResponseTrailers), (.streamingBody, .httpResponseTrailers):
             throw MessageOrderError(trailersAnnounced ? .trailersBeforeBodyEnd : .trailersNotAnnounced)
-        case (.awaitingTrailers, .httpResponseBody), (.awaitingTrailers, .httpResponsePathsend):
+        case (.awaitingTrailers, .httpResponseBody), (.awaitingTrailers, .httpResponsePathsend), (.awaitingTrailers, .httpResponseZerocopysend):
             throw MessageOrderError(.sendAfterResponseComplete)
-        case (.complete, .httpResponseStart), (.complete, .httpResponseBody), (.complete, .httpResponseTrailers), (.complete, .httpResponsePathsend):
+        case (.complete, .httpResponseStart), (.complete, .httpResponseBody), (.complete, .httpResponseTrailers), (.complete, .httpResponsePathsend),
+             (.complete, .httpResponseZerocopysend):
             throw MessageOrderError(.sendAfterResponseComplete)
         case (_, .lifespanStartupComplete), (_, .lifespanStartupFailed), (_, .lifespanShutdownComplete), (_, .lifespanShutdownFailed),
              (_, .websocketAccept), (_, .websocketSend), (_, .websocketSendPrepared), (_, .websocketClose), (_, .websocketHTTPResponseStart), (_, .websocketHTTPResponseBody):

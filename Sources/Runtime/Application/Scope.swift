@@ -74,12 +74,14 @@ public struct HTTPScope: Sendable {
     public var server: PeerAddress?
     /// A shallow copy of the lifespan state.
     public var state: ScopeState
+    /// The ASGI extensions the server offers for this request (`extensions`).
+    public var extensions: Set<ScopeExtension>
 
     public init(
         httpVersion: String = "1.1", method: String, scheme: String = "http", path: String,
         rawPath: [UInt8]? = nil, queryString: [UInt8] = [], rootPath: String = "",
         headers: Headers = Headers(), client: PeerAddress? = nil, server: PeerAddress? = nil,
-        state: ScopeState = [:]
+        state: ScopeState = [:], extensions: Set<ScopeExtension> = []
     ) {
         self.httpVersion = httpVersion
         self.method = method
@@ -92,6 +94,7 @@ public struct HTTPScope: Sendable {
         self.client = client
         self.server = server
         self.state = state
+        self.extensions = extensions
     }
 
     /// The query string decoded as UTF-8 (no percent-decoding).

@@ -23,6 +23,9 @@ protocol CompletionSink: AnyObject {
     func receiveEnded(token: IOToken, error: Int32)
     /// A send finished: bytes written (may be fewer than asked) or `-errno`.
     func sendCompleted(token: IOToken, result: Int)
+    /// A writability wait ended: ≥ 0 when the socket can take bytes (or has failed, which
+    /// the next send reports), `-errno` otherwise (`ECANCELED` after `cancelWaitWritable`).
+    func writableCompleted(token: IOToken, result: Int32)
 }
 
 /// A completion-style I/O driver: each operation is submitted once and reports through the
@@ -46,6 +49,12 @@ protocol IOBackend: AnyObject {
     func send(fd: Int32, message: UnsafeMutablePointer<msghdr>, token: IOToken)
     /// Cancels the in-flight send of `fd`; its `sendCompleted` follows with `-ECANCELED` or its result.
     func cancelSend(fd: Int32, token: IOToken)
+    /// Reports once through `writableCompleted` when socket `fd` has room for more bytes;
+    /// for a writer whose nonblocking syscall (`sendfile`) found the buffer full. It counts
+    /// as the one send of `fd` in flight.
+    func waitWritable(fd: Int32, token: IOToken)
+    /// Cancels the wait of `fd`; its `writableCompleted` follows with `-ECANCELED` or its result.
+    func cancelWaitWritable(fd: Int32, token: IOToken)
     /// Closes `fd`. The caller guarantees that no operation on it is in flight.
     func close(fd: Int32)
     /// Waits up to `timeoutNanoseconds` (nil: until something happens, 0: do not wait),

@@ -1,4 +1,3 @@
-import DequeModule
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,8 +8,10 @@ import Darwin
 ///
 /// Inbound bytes go to the `delegate` as borrowed views. Outbound bytes are queued as
 /// owned arrays and leave in gathered `sendmsg` calls, at most one in flight (more could
-/// reorder), flushed once per loop turn. The fd is closed only after every operation that
-/// refers to it has completed.
+/// reorder), flushed once per loop turn; file regions queued between them leave with
+/// `sendfile(2)` in their turn, and when the socket buffer is full the connection waits for
+/// writability (one backend operation) instead of retrying. The fd is closed only after
+/// every operation that refers to it has completed.
 ///
 /// Loop-confined: every member is used on `loop`'s thread only (the `@unchecked Sendable`
 /// invariant; `send`/`receive` of the app interface hop to the loop when called elsewhere).
@@ -39,11 +40,16 @@ public final class Connection: IOTarget, @unchecked Sendable {
     private var lifecycle = Lifecycle.open
     private var wantsReceive = true
 
-    private var outbound = Deque<[UInt8]>()
-    private var outboundHeadOffset = 0
-    /// Bytes queued and not yet confirmed sent.
-    public private(set) var outboundBytes = 0
-    private var sendInFlight = false
+    /// What a write has in flight: at most one operation per socket.
+    private enum WriteState { case idle, sending, awaitingWritable }
+
+    private var outbound = OutboundQueue()
+    /// Bytes queued and not yet confirmed sent, file bytes included.
+    public var outboundBytes: Int { outbound.byteCount }
+    /// Bytes sent since the connection opened: progress a send timeout can tell apart
+    /// from a stalled reader while a large queue (a file) drains.
+    public private(set) var sentBytes: UInt64 = 0
+    private var writeState = WriteState.idle
     private var flushScheduled = false
     private var writableWaiters: [UnsafeContinuation<Void, any Error>] = []
     private var gather: UnsafeMutablePointer<msghdr>?
@@ -142,8 +148,23 @@ public final class Connection: IOTarget, @unchecked Sendable {
     public func write(_ bytes: [UInt8]) {
         guard !bytes.isEmpty, lifecycle == .open || lifecycle == .draining else { return }
         outbound.append(bytes)
-        outboundBytes += bytes.count
-        if !flushScheduled && !sendInFlight {
+        scheduleFlush()
+    }
+
+    /// Queues `region` for sending after everything queued before it, and before anything
+    /// queued after it. A region the connection owns (`closesDescriptor`) is closed once it
+    /// is sent, or now when the connection no longer sends.
+    public func write(_ region: FileRegion) {
+        guard region.count > 0, lifecycle == .open || lifecycle == .draining else {
+            region.discard()
+            return
+        }
+        outbound.append(region)
+        scheduleFlush()
+    }
+
+    private func scheduleFlush() {
+        if !flushScheduled && writeState == .idle {
             flushScheduled = true
             loop.scheduleFlush(self)
         }
@@ -159,25 +180,41 @@ public final class Connection: IOTarget, @unchecked Sendable {
         }
     }
 
-    /// Sends what is queued if no send is in flight. Called by the loop once per turn.
+    /// Sends what is queued if nothing is in flight. Called by the loop once per turn and
+    /// after each completion: bytes at the head go out as one gathered send (completed
+    /// later), file regions right here with `sendfile` until the socket buffer is full.
+    ///
+    /// After an abortive close, while the kernel lets go of the socket, the queue still gets
+    /// what the socket takes at once, but nothing waits for room.
     func flushNow() {
         flushScheduled = false
-        guard !sendInFlight, outboundBytes > 0, lifecycle != .closed else { return }
-        let message = gather ?? makeGather()
-        let iovecs = message.pointee.msg_iov!
-        var count = 0
-        for (position, chunk) in outbound.enumerated() {
-            guard count < Self.maxGather else { break }
-            let offset = position == 0 ? outboundHeadOffset : 0
-            // Invariant: `chunk` stays in `outbound`, unmutated, until sendCompleted consumed
-            // it, so its heap storage (native, contiguous) outlives the kernel's use of it.
-            chunk.withUnsafeBytes { bytes in
-                iovecs[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress! + offset), iov_len: bytes.count - offset)
+        sending: while writeState == .idle, outbound.byteCount > 0, lifecycle != .closed {
+            guard let region = outbound.headFile else {
+                submitGather()
+                break sending
             }
-            count += 1
+            switch FileTransfer.send(region, to: fd) {
+            case .sent(let count):
+                delivered(count)
+                if count == region.count { continue sending }
+                // Fewer bytes than asked: the buffer is full, so wait instead of an EAGAIN call.
+            case .wouldBlock:
+                break
+            case .endOfFile, .failed:
+                close(graceful: false)
+                return
+            }
+            if lifecycle == .closing { break sending }
+            awaitWritable()
         }
+        afterProgress()
+    }
+
+    private func submitGather() {
+        let message = gather ?? makeGather()
+        let count = outbound.gather(into: message.pointee.msg_iov!, capacity: Self.maxGather)
         message.pointee.msg_iovlen = numericCast(count)
-        sendInFlight = true
+        writeState = .sending
         loop.io.send(fd: fd, message: message, token: token)
     }
 
@@ -185,9 +222,8 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// the queue's capacity) when nothing is queued or in flight. For connections that went
     /// idle: a busy one keeps both, so its sends allocate nothing.
     public func releaseIdleMemory() {
-        guard !sendInFlight, outbound.isEmpty else { return }
-        outbound = Deque()
-        outboundHeadOffset = 0
+        guard writeState == .idle, outbound.isEmpty else { return }
+        outbound.releaseCapacity()
         releaseGather()
     }
 
@@ -199,6 +235,11 @@ public final class Connection: IOTarget, @unchecked Sendable {
         self.gather = nil
     }
 
+    private func awaitWritable() {
+        writeState = .awaitingWritable
+        loop.io.waitWritable(fd: fd, token: token)
+    }
+
     private func makeGather() -> UnsafeMutablePointer<msghdr> {
         let message = UnsafeMutablePointer<msghdr>.allocate(capacity: 1)
         message.initialize(to: msghdr())
@@ -208,7 +249,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     }
 
     func sendCompleted(result: Int) {
-        sendInFlight = false
+        writeState = .idle
         if lifecycle == .closed { return }
         if lifecycle == .closing {
             // An abortive close: the queue is dropped, nothing more is sent.
@@ -223,32 +264,41 @@ public final class Connection: IOTarget, @unchecked Sendable {
             }
             return
         }
-        consumeOutbound(result)
-        if outboundBytes > 0 {
-            flushNow()
+        delivered(result)
+        flushNow()
+    }
+
+    /// The socket can take more bytes (`result` ≥ 0, also when it failed: the next send
+    /// reports that) or the wait ended with `-errno` (`ECANCELED` after a close).
+    func writableCompleted(result: Int32) {
+        writeState = .idle
+        if lifecycle == .closed { return }
+        if lifecycle == .closing {
+            finishClose()
+            return
         }
+        if result < 0 {
+            close(graceful: false)
+            return
+        }
+        flushNow()
+    }
+
+    /// `count` queued bytes reached the socket.
+    private func delivered(_ count: Int) {
+        sentBytes &+= UInt64(count)
+        outbound.consume(count) { $0.discard() }
+    }
+
+    /// Resumes senders once the queue is down to the low-water mark, and finishes a
+    /// graceful close once it is empty.
+    private func afterProgress() {
         if outboundBytes <= lowWaterMark && !writableWaiters.isEmpty {
             let waiters = writableWaiters
             writableWaiters.removeAll()
             for waiter in waiters { waiter.resume() }
         }
         if outboundBytes == 0, closeWhenFlushed { beginLinger() }
-    }
-
-    private func consumeOutbound(_ sent: Int) {
-        var remaining = sent
-        outboundBytes -= sent
-        while remaining > 0, let first = outbound.first {
-            let available = first.count - outboundHeadOffset
-            if remaining >= available {
-                remaining -= available
-                outbound.removeFirst()
-                outboundHeadOffset = 0
-            } else {
-                outboundHeadOffset += remaining
-                remaining = 0
-            }
-        }
     }
 
     // MARK: Closing
@@ -291,7 +341,11 @@ public final class Connection: IOTarget, @unchecked Sendable {
             receiveState = .stopping(restart: false)
             loop.io.stopReceiving(fd: fd, token: token)
         }
-        if sendInFlight { loop.io.cancelSend(fd: fd, token: token) }
+        switch writeState {
+        case .idle: break
+        case .sending: loop.io.cancelSend(fd: fd, token: token)
+        case .awaitingWritable: loop.io.cancelWaitWritable(fd: fd, token: token)
+        }
         finishClose()
     }
 
@@ -322,16 +376,16 @@ public final class Connection: IOTarget, @unchecked Sendable {
     }
 
 
-    /// Releases the fd and the slot once no receive and no send refer to them.
+    /// Releases the fd and the slot once no receive and no write refer to them, and closes
+    /// the files the queue still owns.
     private func finishClose() {
         guard lifecycle == .closing else { return }
         if case .idle = receiveState {} else { return }
-        if sendInFlight { return }
+        if writeState != .idle { return }
         lifecycle = .closed
         loop.io.close(fd: fd)
         loop.unregister(token)
-        outbound.removeAll()
-        outboundBytes = 0
+        outbound.removeAll { $0.discard() }
         releaseGather()
         let delegate = self.delegate
         self.delegate = nil
@@ -350,7 +404,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
             lifecycle = .closing
             failWaiters()
             receiveState = .idle
-            sendInFlight = false
+            writeState = .idle
             finishClose()
         }
     }

@@ -89,6 +89,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             #if os(Linux)
             ringway_set_thread_name("ringway-loop-\(self.index)")
             #endif
+            FileTransfer.blockBrokenPipeSignal()  // connections call sendfile(2) on this thread
             self.threadRunning.store(true, ordering: .releasing)
             started.signal()
             self.runLoop()
@@ -316,6 +317,9 @@ extension EventLoop: CompletionSink {
     }
     func sendCompleted(token: IOToken, result: Int) {
         registry[token]?.sendCompleted(result: result)
+    }
+    func writableCompleted(token: IOToken, result: Int32) {
+        registry[token]?.writableCompleted(result: result)
     }
 }
 

@@ -6,6 +6,7 @@ protocol IOTarget: AnyObject {
     func receiveCompleted(_ bytes: UnsafeRawBufferPointer)
     func receiveEnded(error: Int32)
     func sendCompleted(result: Int)
+    func writableCompleted(result: Int32)
     /// The loop is stopping: release what is left without waiting for the kernel.
     func loopStopped()
 }
@@ -16,6 +17,7 @@ extension IOTarget {
     func receiveCompleted(_ bytes: UnsafeRawBufferPointer) {}
     func receiveEnded(error: Int32) {}
     func sendCompleted(result: Int) {}
+    func writableCompleted(result: Int32) {}
 }
 
 /// A slab of registered targets addressed by `IOToken` (slot index + generation), so a

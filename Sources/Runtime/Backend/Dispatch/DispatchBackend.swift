@@ -10,7 +10,8 @@ import Darwin
 /// platform Swift runs on (no epoll, eventfd or io_uring here).
 ///
 /// Dispatch watches the descriptors: one read source per fd with accept or receive interest,
-/// one write source per fd with a send waiting for room, all on one private serial queue.
+/// one write source per fd with a send or a writability wait waiting for room, all on one
+/// private serial queue.
 /// Their handlers run on that queue, never on the loop, so they only record "this source
 /// fired" in a `Mutex`-protected list, suspend their source and wake the loop, which sleeps
 /// on a semaphore inside `poll`. `poll` then does the syscalls on the loop thread (a bounded
@@ -39,6 +40,8 @@ final class DispatchBackend: IOBackend {
         /// (and its iovecs and bytes) alive until `sendCompleted`; this reference is dropped
         /// before that completion is delivered or queued (done, cancelled, closed).
         var sendMessage: UnsafeMutablePointer<msghdr>?
+        /// A writability wait (`waitWritable`), reported when the write source fires.
+        var writableToken: IOToken?
         var readSource: WatchedSource?
         var writeSource: WatchedSource?
         /// The last accept batch or `recv` suggests more is waiting: handled again next turn
@@ -50,6 +53,7 @@ final class DispatchBackend: IOBackend {
         init(fd: Int32) { self.fd = fd }
 
         var wantsRead: Bool { acceptToken != nil || receiveToken != nil }
+        var wantsWrite: Bool { sendToken != nil || writableToken != nil }
     }
 
     /// One Dispatch source and the suspensions the loop knows of: its own `suspend()` calls
@@ -66,6 +70,7 @@ final class DispatchBackend: IOBackend {
     /// `poll` so handlers never re-enter themselves.
     private enum Queued {
         case sent(IOToken, Int)
+        case writable(IOToken, Int32)
         case receiveEnded(IOToken, Int32)
         case acceptEnded(IOToken, Int32)
     }
@@ -173,6 +178,21 @@ final class DispatchBackend: IOBackend {
         queued.append(.sent(token, -Int(ECANCELED)))
     }
 
+    func waitWritable(fd: Int32, token: IOToken) {
+        // The caller's syscall just found the buffer full: the write source fires on room.
+        let watch = watch(for: fd)
+        watch.writableToken = token
+        updateWriteSource(watch)
+    }
+
+    func cancelWaitWritable(fd: Int32, token: IOToken) {
+        // Not pending here means its result is already queued (or delivered).
+        guard let watch = existingWatch(fd), watch.writableToken == token else { return }
+        watch.writableToken = nil
+        updateWriteSource(watch)
+        queued.append(.writable(token, -ECANCELED))
+    }
+
     func close(fd: Int32) {
         guard let watch = existingWatch(fd) else {
             closeDescriptor(fd)
@@ -188,6 +208,7 @@ final class DispatchBackend: IOBackend {
         watch.closed = true
         watch.sendToken = nil
         watch.sendMessage = nil
+        watch.writableToken = nil
         let sources = [watch.readSource, watch.writeSource].compactMap { $0 }
         watch.readSource = nil
         watch.writeSource = nil
@@ -226,10 +247,10 @@ final class DispatchBackend: IOBackend {
         settle(&watch.readSource!, armed: armed)
     }
 
-    /// Arms the write source while a send waits for room.
+    /// Arms the write source while a send or a writability wait waits for room.
     private func updateWriteSource(_ watch: Watch) {
         guard !watch.closed else { return }
-        let armed = watch.sendToken != nil
+        let armed = watch.wantsWrite
         if watch.writeSource == nil {
             guard armed else { return }
             watch.writeSource = makeSource(fd: watch.fd, write: true)
@@ -322,6 +343,7 @@ final class DispatchBackend: IOBackend {
             for completion in completions {
                 switch completion {
                 case .sent(let token, let result): sink.sendCompleted(token: token, result: result)
+                case .writable(let token, let result): sink.writableCompleted(token: token, result: result)
                 case .receiveEnded(let token, let error): sink.receiveEnded(token: token, error: error)
                 case .acceptEnded(let token, let error): sink.acceptEnded(token: token, error: error)
                 }
@@ -396,6 +418,13 @@ final class DispatchBackend: IOBackend {
     }
 
     private func handleWritable(_ watch: Watch, sink: any CompletionSink) {
+        if let token = watch.writableToken {
+            // Cleared (and the source settled) first: the sink may wait again at once.
+            watch.writableToken = nil
+            updateWriteSource(watch)
+            sink.writableCompleted(token: token, result: 0)
+            return
+        }
         guard let token = watch.sendToken, let message = watch.sendMessage else {
             updateWriteSource(watch)
             return

@@ -18,14 +18,17 @@ final class EpollBackend: IOBackend {
         var receiveToken: IOToken?
         var sendToken: IOToken?
         var sendMessage: UnsafeMutablePointer<msghdr>?
+        var writableToken: IOToken?
         var registeredEvents: UInt32 = 0
-        var isEmpty: Bool { acceptToken == nil && receiveToken == nil && sendToken == nil }
+        var isEmpty: Bool { acceptToken == nil && receiveToken == nil && sendToken == nil && writableToken == nil }
+        var wantsOut: Bool { sendToken != nil || writableToken != nil }
     }
 
     /// A completion produced outside `epoll_wait` (an immediate send, a stop), delivered at
     /// the start of the next `poll` so handlers never re-enter themselves.
     private enum Ready {
         case sent(IOToken, Int)
+        case writable(IOToken, Int32)
         case receiveEnded(IOToken, Int32)
         case acceptEnded(IOToken, Int32)
     }
@@ -66,7 +69,7 @@ final class EpollBackend: IOBackend {
         var interest = interests[index] ?? Interest()
         body(&interest)
         let wanted = (interest.acceptToken != nil || interest.receiveToken != nil ? EPOLLIN.rawValue | EPOLLRDHUP.rawValue : 0)
-            | (interest.sendToken != nil ? EPOLLOUT.rawValue : 0)
+            | (interest.wantsOut ? EPOLLOUT.rawValue : 0)
         if wanted != interest.registeredEvents {
             var event = epoll_event(events: wanted, data: epoll_data_t(u64: UInt64(UInt32(bitPattern: fd))))
             if wanted == 0 {
@@ -125,6 +128,23 @@ final class EpollBackend: IOBackend {
         if wasPending { ready.append(.sent(token, -Int(ECANCELED))) }
     }
 
+    func waitWritable(fd: Int32, token: IOToken) {
+        // The caller's syscall just found the buffer full: level-triggered EPOLLOUT reports
+        // the room that appears from here on.
+        withInterest(fd) { $0.writableToken = token }
+    }
+
+    func cancelWaitWritable(fd: Int32, token: IOToken) {
+        var wasPending = false
+        withInterest(fd) {
+            if $0.writableToken == token {
+                wasPending = true
+                $0.writableToken = nil
+            }
+        }
+        if wasPending { ready.append(.writable(token, -ECANCELED)) }
+    }
+
     func close(fd: Int32) {
         if Int(fd) < interests.count, interests[Int(fd)] != nil {
             _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
@@ -165,6 +185,7 @@ final class EpollBackend: IOBackend {
             for completion in batch {
                 switch completion {
                 case .sent(let token, let result): sink.sendCompleted(token: token, result: result)
+                case .writable(let token, let result): sink.writableCompleted(token: token, result: result)
                 case .receiveEnded(let token, let error): sink.receiveEnded(token: token, error: error)
                 case .acceptEnded(let token, let error): sink.acceptEnded(token: token, error: error)
                 }
@@ -210,6 +231,10 @@ final class EpollBackend: IOBackend {
                 }
                 sink.sendCompleted(token: token, result: outcome)
             }
+        }
+        if let token = interest.writableToken, events & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+            withInterest(fd) { $0.writableToken = nil }
+            sink.writableCompleted(token: token, result: 0)
         }
         guard let current = interests[Int(fd)], let token = current.receiveToken,
               events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 else { return }

@@ -3,8 +3,8 @@ import CURing
 import Glibc
 
 /// The io_uring backend: multishot accept, multishot recv into a provided-buffer ring,
-/// `sendmsg` gather writes, async cancel, and an eventfd polled by a multishot poll for
-/// cross-thread wakeups.
+/// `sendmsg` gather writes, one-shot `POLLOUT` polls for writability waits, async cancel,
+/// and an eventfd polled by a multishot poll for cross-thread wakeups.
 ///
 /// The ring is set up as the liburing authors recommend for one-thread-per-ring servers:
 /// `SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL`, CQ four times the SQ, registered ring fd,
@@ -14,7 +14,7 @@ final class IOURingBackend: IOBackend {
 
     /// The operation a CQE belongs to, kept in the top byte of `user_data`.
     private enum Operation: UInt64 {
-        case accept = 1, receive, send, cancel, wake, sendZeroCopy
+        case accept = 1, receive, send, cancel, wake, sendZeroCopy, writable
     }
 
     /// Sends of at least this many bytes go out with `SENDMSG_ZC` (nil: never), see
@@ -205,6 +205,16 @@ final class IOURingBackend: IOBackend {
         cancel(Self.userData(zeroCopyInFlight[token] != nil ? .sendZeroCopy : .send, token))
     }
 
+    func waitWritable(fd: Int32, token: IOToken) {
+        let sqe = nextSQE()
+        io_uring_prep_poll_add(sqe, fd, UInt32(POLLOUT))
+        io_uring_sqe_set_data64(sqe, Self.userData(.writable, token))
+    }
+
+    func cancelWaitWritable(fd: Int32, token: IOToken) {
+        cancel(Self.userData(.writable, token))
+    }
+
     private func cancel(_ target: UInt64) {
         let sqe = nextSQE()
         io_uring_prep_cancel64(sqe, target, 0)
@@ -303,6 +313,8 @@ final class IOURingBackend: IOBackend {
                 zeroCopyInFlight[token] = nil
                 sink.sendCompleted(token: token, result: Int(result))
             }
+        case .writable:
+            sink.writableCompleted(token: token, result: result)
         case .accept:
             if result >= 0 || more { sink.acceptCompleted(token: token, result: result) }
             if !more { sink.acceptEnded(token: token, error: result < 0 ? -result : 0) }
