@@ -30,10 +30,9 @@ struct AllocationRun {
 
         let server: ServerProcess
         do {
-            server = try ServerProcess(
+            server = try ServerProcess.startReady(
                 contender: contender, paths: paths, cpu: settings.serverCPU, log: serverLog,
                 environment: ["LD_PRELOAD": shim.path, "MALLOC_COUNT_FILE": counts.path])
-            try server.waitUntilReady()
         } catch {
             record.failure = "server: \(error)"
             return record
@@ -42,8 +41,7 @@ struct AllocationRun {
 
         let output = logs.appendingPathComponent("\(stem).json")
         defer { try? FileManager.default.removeItem(at: output) }
-        let command = (settings.loadCPU.map { ["taskset", "-c", String($0)] } ?? []) + [paths.load.path]
-            + workload.loadArguments(port: server.port, duration: duration, warmup: warmup)
+        let command = workload.loadCommand(paths: paths, port: server.port, cpu: settings.loadCPU, duration: duration, warmup: warmup)
         let load: Process
         do {
             load = try ChildProcess.start(command, stdout: output, stderr: logs.appendingPathComponent("\(stem).load.log"))

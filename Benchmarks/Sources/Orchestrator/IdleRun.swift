@@ -20,8 +20,7 @@ struct IdleRun {
         let log = logs.appendingPathComponent("idle-\(contender.name).server.log")
         let server: ServerProcess
         do {
-            server = try ServerProcess(contender: contender, paths: paths, cpu: serverCPU, log: log)
-            try server.waitUntilReady()
+            server = try ServerProcess.startReady(contender: contender, paths: paths, cpu: serverCPU, log: log)
         } catch {
             record.failure = "server: \(error)"
             return record

@@ -28,8 +28,7 @@ struct LoadRun {
 
         let server: ServerProcess
         do {
-            server = try ServerProcess(contender: contender, paths: paths, cpu: settings.serverCPU, log: serverLog)
-            try server.waitUntilReady()
+            server = try ServerProcess.startReady(contender: contender, paths: paths, cpu: settings.serverCPU, log: serverLog)
         } catch {
             record.failure = "server: \(error)"
             return record
@@ -38,12 +37,12 @@ struct LoadRun {
 
         let output = logs.appendingPathComponent("\(stem).json")
         defer { try? FileManager.default.removeItem(at: output) }
-        let arguments = workload.loadArguments(port: server.port, duration: settings.duration, warmup: settings.warmup)
-        let command = settings.loadCPU.map { ["taskset", "-c", String($0)] } ?? []
+        let command = workload.loadCommand(
+            paths: paths, port: server.port, cpu: settings.loadCPU, duration: settings.duration, warmup: settings.warmup)
         let networkBefore = NetStats.current()
         let load: Process
         do {
-            load = try ChildProcess.start(command + [paths.load.path] + arguments, stdout: output, stderr: loadLog)
+            load = try ChildProcess.start(command, stdout: output, stderr: loadLog)
         } catch {
             record.failure = "load generator: \(error)"
             return record

@@ -26,6 +26,21 @@ final class ServerProcess {
         process = try ChildProcess.start(pinned, directory: scratch, stdout: log, stderr: log, environment: environment)
     }
 
+    /// Starts `contender` (as `init` does) and waits until it accepts connections; a server that
+    /// started but never became ready is stopped before the error is thrown.
+    static func startReady(
+        contender: Contender, paths: Paths, cpu: Int?, log: URL, environment: [String: String] = [:]
+    ) throws -> ServerProcess {
+        let server = try ServerProcess(contender: contender, paths: paths, cpu: cpu, log: log, environment: environment)
+        do {
+            try server.waitUntilReady()
+        } catch {
+            server.stop()
+            throw error
+        }
+        return server
+    }
+
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         try? FileManager.default.removeItem(at: scratch)

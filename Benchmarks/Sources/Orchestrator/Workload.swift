@@ -56,6 +56,12 @@ struct Workload: Sendable, Hashable {
         all.first { $0.name == name }
     }
 
+    /// The whole load-generator command for one run against `port`, pinned to `cpu` when given.
+    func loadCommand(paths: Paths, port: Int, cpu: Int?, duration: Double, warmup: Double) -> [String] {
+        (cpu.map { ["taskset", "-c", String($0)] } ?? []) + [paths.load.path]
+            + loadArguments(port: port, duration: duration, warmup: warmup)
+    }
+
     /// The load generator's arguments (after the executable) to drive a server on `port` for one run.
     func loadArguments(port: Int, duration: Double, warmup: Double) -> [String] {
         let scheme = mode == .ws ? "ws" : "http"

@@ -220,7 +220,7 @@ extension HTTPConnectionHandler {
         } else if requestHead?.version == .http1_0 {
             fields.connection = .keepAlive
         }
-        var buffer = takeResponseBuffer(capacity: 160 + headers.byteCount + headers.count * 4 + body.count + (chunked ? 12 : 0))
+        var buffer = responseBuffer.take(capacity: 160 + headers.byteCount + headers.count * 4 + body.count + (chunked ? 12 : 0))
         do {
             try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: status, reason: nil, headers: headers), fields: fields, into: &buffer)
         } catch {
@@ -240,20 +240,6 @@ extension HTTPConnectionHandler {
             buffer.append(contentsOf: body)
         }
         connection.write(buffer)
-        if buffer.capacity <= Self.maxReusedResponseBuffer { responseBuffer = buffer }
-    }
-
-    /// Response buffers above this capacity are not kept for reuse.
-    static let maxReusedResponseBuffer = 8192
-
-    /// An empty buffer with room for `capacity` bytes: the previous head's storage once the
-    /// connection has sent and dropped it (a keep-alive exchange then allocates nothing),
-    /// fresh storage while it is still queued.
-    private func takeResponseBuffer(capacity: Int) -> [UInt8] {
-        var buffer: [UInt8] = []
-        swap(&buffer, &responseBuffer)
-        buffer.removeAll(keepingCapacity: true)
-        buffer.reserveCapacity(capacity)
-        return buffer
+        responseBuffer.keep(buffer)
     }
 }

@@ -73,9 +73,8 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     var declaredLength: UInt64?
     var sentBodyBytes: UInt64 = 0
     var pendingTrailers = Headers()
-    /// The last response head's buffer, shared with the connection's queue until sent; the
-    /// next head reuses its storage (see `takeResponseBuffer`).
-    var responseBuffer: [UInt8] = []
+    /// Storage for response heads, reused once the connection has sent the last one.
+    var responseBuffer = ReusableBuffer()
     /// The connection's one timer's action, made once (a closure per arming would allocate).
     lazy var timerAction: () -> Void = { [weak self] in self?.timerFired() }
 
@@ -119,13 +118,14 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         }
     }
 
-    /// An idle connection keeps no buffer capacity: the event queue's and the connection's
-    /// (a busy one keeps them, so its requests allocate nothing there).
+    /// An idle connection keeps no reusable storage: event queue capacity, recycled heads,
+    /// the response buffer, the connection's queue and gather list (a busy one keeps them,
+    /// so its requests allocate nothing).
     private func releaseIdleMemory() {
         guard !closed else { return }
         if events.isEmpty { events = Deque() }
         parser.releaseRecycledStorage()
-        responseBuffer = []
+        responseBuffer.release()
         connection.releaseIdleMemory()
     }
 

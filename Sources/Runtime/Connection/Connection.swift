@@ -248,14 +248,21 @@ public final class Connection: IOTarget, @unchecked Sendable {
         return message
     }
 
-    func sendCompleted(result: Int) {
+    /// A send or writability wait ended: whether the connection goes on writing. After an
+    /// abortive close it does not: the queue is dropped and the close may now finish.
+    private func writeOperationEnded() -> Bool {
         writeState = .idle
-        if lifecycle == .closed { return }
-        if lifecycle == .closing {
-            // An abortive close: the queue is dropped, nothing more is sent.
+        switch lifecycle {
+        case .closed: return false
+        case .closing:
             finishClose()
-            return
+            return false
+        case .open, .draining: return true
         }
+    }
+
+    func sendCompleted(result: Int) {
+        guard writeOperationEnded() else { return }
         if result < 0 {
             if result == -Int(EAGAIN) || result == -Int(EINTR) {
                 flushNow()
@@ -271,12 +278,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// The socket can take more bytes (`result` ≥ 0, also when it failed: the next send
     /// reports that) or the wait ended with `-errno` (`ECANCELED` after a close).
     func writableCompleted(result: Int32) {
-        writeState = .idle
-        if lifecycle == .closed { return }
-        if lifecycle == .closing {
-            finishClose()
-            return
-        }
+        guard writeOperationEnded() else { return }
         if result < 0 {
             close(graceful: false)
             return

@@ -38,11 +38,8 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
     private var awaitingPong = false
     private var pingCounter: UInt32 = 0
     private var shuttingDown = false
-    /// The last message frame's buffer, shared with the connection's queue until sent; the
-    /// next message reuses its storage once the connection dropped it.
-    private var frameBuffer: [UInt8] = []
-    /// Frame buffers above this capacity are not kept for reuse.
-    private static let maxReusedFrameBuffer = 8192
+    /// Storage for message frames, reused once the connection has sent the last one.
+    private var frameBuffer = ReusableBuffer()
 
     init(request: HTTPUpgradeRequest, key: String, configuration: WebSocketConfiguration) {
         self.connection = request.connection
@@ -113,17 +110,17 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
             accept(subprotocol: subprotocol, headers: headers)
         case .websocketSend(let content):
             try checkOpen(for: message)
-            var buffer = takeFrameBuffer()
+            var buffer: [UInt8]
             switch content {
             case .text(let text):
-                buffer.reserveCapacity(text.utf8.count + WebSocketEncoder.maxHeaderLength)
+                buffer = frameBuffer.take(capacity: text.utf8.count + WebSocketEncoder.maxHeaderLength)
                 WebSocketEncoder.appendMessage(text.utf8, opcode: .text, deflate: &deflate, into: &buffer)
             case .binary(let bytes):
-                buffer.reserveCapacity(bytes.count + WebSocketEncoder.maxHeaderLength)
+                buffer = frameBuffer.take(capacity: bytes.count + WebSocketEncoder.maxHeaderLength)
                 WebSocketEncoder.appendMessage(bytes, opcode: .binary, deflate: &deflate, into: &buffer)
             }
             connection.write(buffer)
-            if buffer.capacity <= Self.maxReusedFrameBuffer { frameBuffer = buffer }
+            frameBuffer.keep(buffer)
             if !connection.isWritable { try await connection.waitUntilWritable() }
         case .websocketSendPrepared(let prepared):
             try checkOpen(for: message)
@@ -153,15 +150,6 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
         default:
             throw MessageOrderError(.unexpectedMessage(type: message.type, scope: "websocket"))
         }
-    }
-
-    /// An empty buffer: the previous frame's storage once the connection has sent and
-    /// dropped it (an echo then allocates nothing for its frame), fresh while it is queued.
-    private func takeFrameBuffer() -> [UInt8] {
-        var buffer: [UInt8] = []
-        swap(&buffer, &frameBuffer)
-        buffer.removeAll(keepingCapacity: true)
-        return buffer
     }
 
     private func checkOpen(for message: SendMessage) throws {

@@ -20,11 +20,15 @@ final class IOURingBackend: IOBackend {
     /// Sends of at least this many bytes go out with `SENDMSG_ZC` (nil: never), see
     /// `ServerConfiguration.zeroCopySendThreshold`.
     private var zeroCopyThreshold: Int?
-    /// Each zero-copy send in flight, by token: its socket and message (still the caller's).
-    private var zeroCopyInFlight: [IOToken: (fd: Int32, message: UnsafeMutablePointer<msghdr>)] = [:]
-    /// Zero-copy sends whose result CQE came and whose notification has not: their result,
-    /// delivered when the kernel lets go of the bytes.
-    private var zeroCopyResults: [IOToken: Int] = [:]
+    /// A zero-copy send in flight: its socket and message (still the caller's), and its
+    /// result once the first CQE came, delivered when the notification says the kernel let
+    /// go of the bytes.
+    private struct ZeroCopySend {
+        let fd: Int32
+        let message: UnsafeMutablePointer<msghdr>
+        var result = 0
+    }
+    private var zeroCopySends: [IOToken: ZeroCopySend] = [:]
     /// Sockets whose zero-copy sends the kernel copied anyway (loopback, a NIC without
     /// scatter-gather): they send with plain `SENDMSG` from then on.
     private(set) var zeroCopyCopied: Set<Int32> = []
@@ -183,7 +187,7 @@ final class IOURingBackend: IOBackend {
             io_uring_prep_sendmsg_zc(sqe, fd, message, UInt32(MSG_NOSIGNAL))
             sqe.pointee.ioprio |= Self.sendZeroCopyReportUsage
             io_uring_sqe_set_data64(sqe, Self.userData(.sendZeroCopy, token))
-            zeroCopyInFlight[token] = (fd, message)
+            zeroCopySends[token] = ZeroCopySend(fd: fd, message: message)
         } else if message.pointee.msg_iovlen == 1 {
             // One buffer (a typical response): SEND skips SENDMSG's msghdr and iovec import.
             let only = message.pointee.msg_iov[0]
@@ -202,7 +206,7 @@ final class IOURingBackend: IOBackend {
     }
 
     func cancelSend(fd: Int32, token: IOToken) {
-        cancel(Self.userData(zeroCopyInFlight[token] != nil ? .sendZeroCopy : .send, token))
+        cancel(Self.userData(zeroCopySends[token] != nil ? .sendZeroCopy : .send, token))
     }
 
     func waitWritable(fd: Int32, token: IOToken) {
@@ -299,18 +303,18 @@ final class IOURingBackend: IOBackend {
             // notification once the kernel no longer reads the bytes. The send completes for
             // the connection (which then frees the bytes) only at the second.
             if flags & UInt32(IORING_CQE_F_NOTIF) != 0 {
-                let send = zeroCopyInFlight.removeValue(forKey: token)
+                let send = zeroCopySends.removeValue(forKey: token)
                 if let send, UInt32(bitPattern: result) & Self.notificationCopied != 0 { zeroCopyCopied.insert(send.fd) }
-                sink.sendCompleted(token: token, result: zeroCopyResults.removeValue(forKey: token) ?? 0)
+                sink.sendCompleted(token: token, result: send?.result ?? 0)
             } else if more {
-                zeroCopyResults[token] = Int(result)
-            } else if result == -EINVAL || result == -EOPNOTSUPP, let send = zeroCopyInFlight.removeValue(forKey: token) {
+                zeroCopySends[token]?.result = Int(result)
+            } else if result == -EINVAL || result == -EOPNOTSUPP, let send = zeroCopySends.removeValue(forKey: token) {
                 // A kernel before 6.2 (no usage reports) or a socket type without zero-copy:
                 // send plainly from now on, starting with this very message.
                 zeroCopyThreshold = nil
                 self.send(fd: send.fd, message: send.message, token: token)
             } else {
-                zeroCopyInFlight[token] = nil
+                zeroCopySends[token] = nil
                 sink.sendCompleted(token: token, result: Int(result))
             }
         case .writable:
