@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Tests only: child processes without Foundation's Process (see Tests/EndToEndTests/ExternalProcess.swift).
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .target(name: "RingwayCore", path: "Sources/Core", swiftSettings: strict),
@@ -128,7 +130,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Ringway", "RingwayDemo", "RingwayTestSupport", "RingwayRuntime", "RingwayCore", "RingwayHTTPCodec"],
+            dependencies: [
+                "Ringway", "RingwayDemo", "RingwayTestSupport", "RingwayRuntime", "RingwayCore", "RingwayHTTPCodec",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
             swiftSettings: strict
         ),
     ]

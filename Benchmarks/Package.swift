@@ -30,6 +30,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CEpoll"),
+        // posix_spawn for the orchestrator's children (no Foundation Process).
+        .target(name: "CSpawn"),
         // The JSON contract between ringway-load and ringway-bench.
         .target(name: "LoadReportFormat", swiftSettings: strict),
         .executableTarget(
@@ -44,7 +46,7 @@ let package = Package(
         .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator"], swiftSettings: strict),
         .executableTarget(
             name: "Orchestrator",
-            dependencies: ["LoadReportFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CSpawn", "LoadReportFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -16,38 +16,29 @@ struct CommandLineTests {
         var errors: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Outcome {
         let binary = try #require(Self.binary, "the ringway executable is built by `swift build` before tests")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = Pipe()
-        try process.run()
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, errors: String(decoding: data, as: UTF8.self))
+        let result = try await ExternalProcess.run(binary.path, arguments, environment: environment, timeout: .seconds(60))
+        return Outcome(status: result.status, errors: result.errors)
     }
 
     @Test("--backend bogus exits non-zero and lists the valid backends")
-    func bogusBackend() throws {
-        let outcome = try Self.run(["serve", "--backend", "bogus", "--port", "0"])
+    func bogusBackend() async throws {
+        let outcome = try await Self.run(["serve", "--backend", "bogus", "--port", "0"])
         #expect(outcome.status != 0)
         #expect(outcome.errors.contains("io_uring, epoll, dispatch, auto"))
     }
 
     @Test("RINGWAY_BACKEND=bogus exits non-zero and names the variable")
-    func bogusEnvironment() throws {
-        let outcome = try Self.run(["serve", "--port", "0"], environment: ["RINGWAY_BACKEND": "bogus"])
+    func bogusEnvironment() async throws {
+        let outcome = try await Self.run(["serve", "--port", "0"], environment: ["RINGWAY_BACKEND": "bogus"])
         #expect(outcome.status != 0)
         #expect(outcome.errors.contains("RINGWAY_BACKEND"))
     }
 
     @Test("an explicit io_uring that is unavailable fails at startup, never falls back")
-    func explicitUnavailable() throws {
-        let outcome = try Self.run(["serve", "--backend", "io_uring", "--port", "0"],
+    func explicitUnavailable() async throws {
+        let outcome = try await Self.run(["serve", "--backend", "io_uring", "--port", "0"],
                                    environment: ["RINGWAY_FORCE_IO_URING_UNAVAILABLE": "1"])
         #expect(outcome.status != 0)
         #expect(outcome.errors.contains("io_uring"))

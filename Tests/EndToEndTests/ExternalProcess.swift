@@ -1,12 +1,27 @@
 import Foundation
+import Subprocess
 
-/// Runs an external program (python3, kosoku, curl) with a time bound and collects its output.
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+/// Runs an external program (python3, kosoku, curl, the `ringway` executable) with a time
+/// bound and collects its output.
+///
+/// Spawned through swift-subprocess (posix_spawn with close-from), never Foundation's
+/// `Process`: in Swift 6.3.1 on Linux `Process.run()` over-reads each `/proc/self/fd`
+/// entry and crashes at random (swift-corelibs-foundation pull request #5472).
 enum ExternalProcess {
     struct Result: Sendable {
         var status: Int32
         var output: String
         var errors: String
     }
+
+    /// The most output kept of one stream; a program printing more fails the run.
+    static let outputLimit = 64 << 20
 
     /// The first executable named `name` on PATH (or in the usual places).
     static func find(_ name: String) -> String? {
@@ -15,40 +30,37 @@ enum ExternalProcess {
         return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Runs `executable` with `arguments`; kills it after `timeout` (the result then has
-    /// status -9 and says so in `errors`).
-    static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(120)) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            // A queue of its own (it targets an overcommitting thread), never the global
-            // queue: the waits below block for the program's whole run, and on Linux the
-            // global queue's few threads are the ones Swift concurrency runs every test on.
-            DispatchQueue(label: "ringway.test.external-process").async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                let output = Pipe()
-                let errors = Pipe()
-                process.standardOutput = output
-                process.standardError = errors
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
+    /// Runs `executable` with `arguments` and `environment` added to this process's; kills
+    /// it after `timeout` (the result then has status -9 and says so in `errors`).
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        timeout: Duration = .seconds(120)
+    ) async throws -> Result {
+        var updates: [Environment.Key: String?] = [:]
+        for (name, value) in environment { updates[Environment.Key(stringLiteral: name)] = value }
+        let environment = updates.isEmpty ? Environment.inherit : Environment.inherit.updating(updates)
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                let outcome = try await Subprocess.run(
+                    .path(FilePath(executable)), arguments: Arguments(arguments), environment: environment,
+                    output: .string(limit: outputLimit), error: .string(limit: outputLimit))
+                let status: Int32 = switch outcome.terminationStatus {
+                case .exited(let code): code
+                case .signaled(let signal): -signal
                 }
-                let seconds = Double(timeout.components.seconds)
-                let killer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-                DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: killer)
-                let out = output.fileHandleForReading.readDataToEndOfFile()
-                let err = errors.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                killer.cancel()
-                var errorText = String(decoding: err, as: UTF8.self)
-                if process.terminationReason == .uncaughtSignal { errorText += "\n(killed after \(timeout))" }
-                continuation.resume(returning: Result(
-                    status: process.terminationReason == .uncaughtSignal ? -9 : process.terminationStatus,
-                    output: String(decoding: out, as: UTF8.self), errors: errorText))
+                return Result(status: status, output: outcome.standardOutput, errors: outcome.standardError)
             }
+            group.addTask {
+                // Cancelled when the program finishes first; otherwise the group's cancellation
+                // makes swift-subprocess kill the program.
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else {
+                return Result(status: -9, output: "", errors: "(killed after \(timeout))")
+            }
+            return result
         }
     }
 }

@@ -237,22 +237,19 @@ struct HardeningTests {
 
     @Test("over maxConnections a new connection gets 503 and is closed", arguments: Backends.all)
     func maxConnections(backend: BackendKind) async throws {
-        if let reason = BackendSelection.probe(backend, environment: [:]) { try Test.cancel("\(reason)") }
-        let server = Server(app: Self.echoApp, configuration: ServerConfiguration(port: 0, backend: backend, loops: 1, maxConnections: 2),
-                            logger: testLogger, environment: [:])
-        let running = Task { try await server.run() }
-        let port = try await server.waitUntilListening().port
-        let first = try LiveClient(port: port)
-        let second = try LiveClient(port: port)
-        #expect(try await first.get("/").status == 200)
-        #expect(try await second.get("/").status == 200)
-        let third = try LiveClient(port: port)
-        let refused = try await third.readResponse()
-        #expect(refused.status == 503)
-        #expect(refused.header("retry-after") == "1")
-        #expect(await third.isClosedByPeer())
-        server.shutdown()
-        try await running.value
+        // Header and keep-alive timeouts far beyond the test: a slow machine must not see 408 instead of 503.
+        let patient = HTTPServerConfiguration(headerTimeout: .seconds(120), keepAliveTimeout: .seconds(120))
+        try await withServer(Self.echoApp, backend: backend, loops: 1, maxConnections: 2, http: patient) { (_: Server, port: Int) async throws in
+            let first = try LiveClient(port: port)
+            let second = try LiveClient(port: port)
+            #expect(try await first.get("/").status == 200)
+            #expect(try await second.get("/").status == 200)
+            let third = try LiveClient(port: port)
+            let refused = try await third.readResponse()
+            #expect(refused.status == 503)
+            #expect(refused.header("retry-after") == "1")
+            #expect(await third.isClosedByPeer())
+        }
     }
 
     @Test("bodiless statuses and HEAD carry no body; a content-length the app breaks closes the connection", arguments: Backends.all)

@@ -1,5 +1,6 @@
 import Logging
 import Ringway
+import RingwayRuntime
 import RingwayTestSupport
 import Synchronization
 import Testing
@@ -23,36 +24,113 @@ func withServer<T: Sendable>(
     _ app: some Application,
     backend: BackendKind,
     loops: Int = 2,
+    maxConnections: Int = ServerConfiguration().maxConnections,
     http: HTTPServerConfiguration = HTTPServerConfiguration(),
     websocket: WebSocketConfiguration = WebSocketConfiguration(),
     shutdownTimeout: Duration = .seconds(10),
     _ body: (Server, Int) async throws -> T
 ) async throws -> T {
-    if let reason = BackendSelection.probe(backend, environment: [:]) {
-        try Test.cancel("\(backend) cannot run here: \(reason)")
+    let configuration = ServerConfiguration(
+        host: "127.0.0.1", port: 0, backend: backend, loops: loops, shutdownTimeout: shutdownTimeout,
+        maxConnections: maxConnections)
+    return try await serving(app, configuration: configuration, http: http, websocket: websocket) { running in
+        #expect(running.server.backend == backend)
+        return try await body(running.server, running.port)
     }
-    let server = Server(
-        app: app,
-        configuration: ServerConfiguration(host: "127.0.0.1", port: 0, backend: backend, loops: loops, shutdownTimeout: shutdownTimeout),
-        http: http, websocket: websocket, logger: testLogger, environment: [:])
-    let running = Task { try await server.run() }
-    let address: PeerAddress
+}
+
+/// A server that `serving` started, for tests that drive its shutdown themselves.
+struct RunningServer: Sendable {
+    let server: Server
+    let port: Int
+    private let run: Task<Void, any Error>
+
+    fileprivate init(server: Server, port: Int, run: Task<Void, any Error>) {
+        self.server = server
+        self.port = port
+        self.run = run
+    }
+
+    /// Waits for `run()` to return (after `server.shutdown()`), rethrowing its error.
+    func finished() async throws { try await run.value }
+}
+
+/// Starts `app` on `configuration` (its backend probed first: one this machine cannot run
+/// cancels the test with the reason), runs `body`, then shuts the server down and waits for
+/// `run()` to return — also when `body` throws — so no test leaves loops behind. At most
+/// `ServerSlots.limit` servers run at once across the suite.
+func serving<T: Sendable>(
+    _ app: some Application,
+    configuration: ServerConfiguration,
+    http: HTTPServerConfiguration = HTTPServerConfiguration(),
+    websocket: WebSocketConfiguration = WebSocketConfiguration(),
+    _ body: (RunningServer) async throws -> T
+) async throws -> T {
+    EventLoop.failExitIfThreadsRemain()
+    if let reason = BackendSelection.probe(configuration.backend, environment: [:]) {
+        try Test.cancel("\(configuration.backend) cannot run here: \(reason)")
+    }
+    await ServerSlots.shared.acquire()
+    defer { ServerSlots.shared.release() }
+    let server = Server(app: app, configuration: configuration, http: http, websocket: websocket,
+                        logger: testLogger, environment: [:])
+    let run = Task { try await server.run() }
+    let port: Int
     do {
-        address = try await server.waitUntilListening()
+        port = try await server.waitUntilListening().port
     } catch {
-        running.cancel()
+        server.shutdown()
+        _ = try? await run.value
         throw error
     }
-    #expect(server.backend == backend)
+    let running = RunningServer(server: server, port: port, run: run)
     do {
-        let result = try await body(server, address.port)
+        let result = try await body(running)
         server.shutdown()
-        try await running.value
+        try await run.value
         return result
     } catch {
         server.shutdown()
-        _ = try? await running.value
+        _ = try? await run.value
         throw error
+    }
+}
+
+/// Bounds how many test servers run at once. Swift Testing starts every test case at once;
+/// hundreds of live servers on two cores make every deadline in the suite a race (and the
+/// blocking `LiveClient` calls a thread each), so servers wait here for a slot instead.
+final class ServerSlots: Sendable {
+    static let shared = ServerSlots(limit: 8)
+
+    private let limit: Int
+    private let state = Mutex<(inUse: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted = state.withLock { state -> Bool in
+                guard state.inUse < limit else {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.inUse += 1
+                return true
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        // A waiter takes the slot over (inUse unchanged); otherwise the slot is freed.
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiters.isEmpty else {
+                state.inUse -= 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }
 

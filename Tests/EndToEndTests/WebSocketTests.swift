@@ -253,23 +253,18 @@ struct WebSocketLimitTests {
             codes.append(1)
         }
         let websocket = WebSocketConfiguration(pingInterval: .milliseconds(200), pingTimeout: .milliseconds(200))
-        if let reason = BackendSelection.probe(backend, environment: [:]) { try Test.cancel("\(reason)") }
-        let server = Server(app: app, configuration: ServerConfiguration(port: 0, backend: backend, loops: 1),
-                            websocket: websocket, logger: testLogger, environment: [:])
-        let running = Task { try await server.run() }
-        let port = try await server.waitUntilListening().port
-        let client = try LiveClient(port: port)
-        try await client.send(raw: Self.handshake(path: "/dead"))
-        #expect(try await client.readResponse().status == 101)
-        // Never answer the pings: the server closes with 1011 (close frame 0x88, code 0x03F3).
-        let bytes = try await client.readUntilClosed()
-        let close = bytes.firstRange(of: [0x88])
-        #expect(close != nil)
-        if let close, bytes.count >= close.lowerBound + 4 {
-            #expect(Int(bytes[close.lowerBound + 2]) << 8 | Int(bytes[close.lowerBound + 3]) == 1011)
+        try await withServer(app, backend: backend, loops: 1, websocket: websocket) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            try await client.send(raw: Self.handshake(path: "/dead"))
+            #expect(try await client.readResponse().status == 101)
+            // Never answer the pings: the server closes with 1011 (close frame 0x88, code 0x03F3).
+            let bytes = try await client.readUntilClosed()
+            let close = bytes.firstRange(of: [0x88])
+            #expect(close != nil)
+            if let close, bytes.count >= close.lowerBound + 4 {
+                #expect(Int(bytes[close.lowerBound + 2]) << 8 | Int(bytes[close.lowerBound + 3]) == 1011)
+            }
+            #expect(await codes.waitForCount(1).count == 1)
         }
-        #expect(await codes.waitForCount(1).count == 1)
-        server.shutdown()
-        try await running.value
     }
 }

@@ -23,6 +23,7 @@ struct EventLoopTests {
 
     /// A started loop of `kind`; cancels the test when the backend cannot run here.
     static func startLoop(_ kind: BackendKind, index: Int = 0) throws -> EventLoop {
+        EventLoop.failExitIfThreadsRemain()
         let logger = Logger(label: "ringway.tests.event-loop")
         let factory = try makeFactory(kind, logger: logger)
         #expect(factory.kind == kind)

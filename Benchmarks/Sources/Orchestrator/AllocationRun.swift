@@ -42,7 +42,7 @@ struct AllocationRun {
         let output = logs.appendingPathComponent("\(stem).json")
         defer { try? FileManager.default.removeItem(at: output) }
         let command = workload.loadCommand(paths: paths, port: server.port, cpu: settings.loadCPU, duration: duration, warmup: warmup)
-        let load: Process
+        let load: SpawnedProcess
         do {
             load = try ChildProcess.start(command, stdout: output, stderr: logs.appendingPathComponent("\(stem).load.log"))
         } catch {

@@ -5,6 +5,10 @@ import Glibc
 #endif
 
 /// Runs child processes with a hard deadline, their output going to files (never a pipe that could fill up).
+///
+/// Spawned with posix_spawn (the `CSpawn` shim), never Foundation's `Process`: in Swift 6.3.1
+/// on Linux `Process.run()` over-reads each `/proc/self/fd` entry and crashes at random
+/// (swift-corelibs-foundation pull request #5472).
 enum ChildProcess {
     /// How a finished (or killed) child ended.
     struct Outcome: Sendable {
@@ -21,33 +25,24 @@ enum ChildProcess {
         let description: String
     }
 
-    /// Starts `command` (executable path or a name looked up on `PATH`), stdout and stderr to the given files,
-    /// with `environment` added to this process's.
+    /// Starts `command` (executable path or a name looked up on `PATH`), stdout and stderr to the given files
+    /// (truncated first; nil discards), with `environment` added to this process's.
     static func start(
         _ command: [String], directory: URL? = nil, stdout: URL? = nil, stderr: URL? = nil, environment: [String: String] = [:]
-    ) throws -> Process {
-        guard let executable = command.first else { throw LaunchError(description: "empty command") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: resolve(executable))
-        process.arguments = Array(command.dropFirst())
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
-        }
-        if let directory { process.currentDirectoryURL = directory }
-        process.standardInput = FileHandle.nullDevice
-        let output = try stdout.map(handle(writingTo:))
-        process.standardOutput = output ?? FileHandle.nullDevice
-        if let stderr, stderr == stdout, let output {
-            process.standardError = output
+    ) throws -> SpawnedProcess {
+        let output = try stdout.map(openForWriting) ?? openNullDevice()
+        defer { close(output) }
+        let errors: Int32
+        if let stderr, stderr != stdout {
+            errors = try openForWriting(stderr)
         } else {
-            process.standardError = try stderr.map(handle(writingTo:)) ?? FileHandle.nullDevice
+            errors = stderr == nil ? try openNullDevice() : dup(output)
         }
-        do {
-            try process.run()
-        } catch {
-            throw LaunchError(description: "cannot start \(command.joined(separator: " ")): \(error)")
-        }
-        return process
+        defer { close(errors) }
+        let input = try openNullDevice()
+        defer { close(input) }
+        return try SpawnedProcess(command, directory: directory, environment: environment,
+                                  standardInput: input, standardOutput: output, standardError: errors)
     }
 
     /// Runs `command` to completion or until `timeout` seconds pass (then SIGKILL); returns its stdout.
@@ -70,17 +65,12 @@ enum ChildProcess {
         return Outcome(status: process.terminationStatus, timedOut: timedOut, stdout: text)
     }
 
-    /// Runs `command` with this process's stdout and stderr (for builds); returns its exit status.
+    /// Runs `command` with its output on this process's stderr (for builds); returns its exit status.
     static func runInheritingOutput(_ command: [String], directory: URL, timeout: Double) throws -> Int32 {
-        guard let executable = command.first else { throw LaunchError(description: "empty command") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: resolve(executable))
-        process.arguments = Array(command.dropFirst())
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        try process.run()
+        let input = try openNullDevice()
+        defer { close(input) }
+        let process = try SpawnedProcess(command, directory: directory, environment: [:],
+                                         standardInput: input, standardOutput: STDERR_FILENO, standardError: STDERR_FILENO)
         if !waitForExit(process, timeout: timeout) {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -90,7 +80,7 @@ enum ChildProcess {
     }
 
     /// Polls until `process` exits (`true`) or `timeout` seconds pass (`false`).
-    static func waitForExit(_ process: Process, timeout: Double) -> Bool {
+    static func waitForExit(_ process: SpawnedProcess, timeout: Double) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning {
             if Date() >= deadline { return false }
@@ -116,11 +106,16 @@ enum ChildProcess {
         return nil
     }
 
-    private static func handle(writingTo url: URL) throws -> FileHandle {
-        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw LaunchError(description: "cannot write \(url.path)")
-        }
-        return handle
+    /// A new (or truncated) file at `url`, open for writing.
+    private static func openForWriting(_ url: URL) throws -> Int32 {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LaunchError(description: "cannot write \(url.path): \(String(cString: strerror(errno)))") }
+        return fd
+    }
+
+    private static func openNullDevice() throws -> Int32 {
+        let fd = open("/dev/null", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw LaunchError(description: "cannot open /dev/null: \(String(cString: strerror(errno)))") }
+        return fd
     }
 }

@@ -40,7 +40,7 @@ struct LoadRun {
         let command = workload.loadCommand(
             paths: paths, port: server.port, cpu: settings.loadCPU, duration: settings.duration, warmup: settings.warmup)
         let networkBefore = NetStats.current()
-        let load: Process
+        let load: SpawnedProcess
         do {
             load = try ChildProcess.start(command, stdout: output, stderr: loadLog)
         } catch {

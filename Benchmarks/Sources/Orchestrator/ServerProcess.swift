@@ -8,7 +8,7 @@ import Glibc
 final class ServerProcess {
     let contender: Contender
     let port: Int
-    private let process: Process
+    private let process: SpawnedProcess
     private let scratch: URL
 
     /// The server's process id (`taskset` execs the server, so it is the server's own).

@@ -32,6 +32,26 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var waker: (any LoopWaker)?
     private var thread = pthread_t()
     private let threadRunning = Atomic<Bool>(false)
+    /// Loop threads created in this process and not joined yet: a server stops and joins its
+    /// loops, so this returns to zero once every server has stopped (the test suite checks it).
+    private static let unjoinedThreads = Atomic<Int>(0)
+    /// The number of loop threads created and not yet joined, process-wide.
+    package static var unjoinedThreadCount: Int { unjoinedThreads.load(ordering: .relaxed) }
+
+    /// Makes the process exit with status 1 and a message on stderr if any loop thread is
+    /// left unjoined when it exits (the test suite's leak check); idempotent.
+    package static func failExitIfThreadsRemain() { _ = exitCheckInstalled }
+
+    private static let exitCheckInstalled: Void = {
+        atexit {
+            let left = EventLoop.unjoinedThreadCount
+            let message = left == 0
+                ? "event-loop leak check: every loop thread was stopped and joined\n"
+                : "error: \(left) event-loop thread(s) were never stopped and joined (a server, loop or test helper leaked them)\n"
+            message.withCString { _ = write(STDERR_FILENO, $0, strlen($0)) }
+            if left > 0 { _exit(1) }
+        }
+    }()
 
     private var localJobs = Deque<UnownedJob>()
     private var localWork = Deque<() -> Void>()
@@ -95,9 +115,11 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             self.runLoop()
         }
         thread = Self.spawnThread(name: "ringway-loop-\(index)", body)
+        Self.unjoinedThreads.add(1, ordering: .relaxed)
         started.wait()
         if let error = failure.withLock({ $0 }) {
             pthread_join(thread, nil)
+            Self.unjoinedThreads.subtract(1, ordering: .relaxed)
             throw error
         }
     }
@@ -126,7 +148,10 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     func join() {
         precondition(!inLoop, "a loop cannot join itself")
         // exchange: a second join must not join a thread that is already reaped.
-        if threadRunning.exchange(false, ordering: .acquiringAndReleasing) { pthread_join(thread, nil) }
+        if threadRunning.exchange(false, ordering: .acquiringAndReleasing) {
+            pthread_join(thread, nil)
+            Self.unjoinedThreads.subtract(1, ordering: .relaxed)
+        }
     }
 
     /// Whether the caller runs on this loop's thread.
