@@ -56,13 +56,28 @@ public final class LiveClient: Sendable {
         _ = setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &on, socklen_t(MemoryLayout<Int32>.size))
         #endif
         let connected = withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } }
-        guard connected == 0 else {
-            let code = errno
+        // A signal during a blocking connect leaves it going on in the background (EINTR):
+        // wait for its outcome instead of calling connect again (that would say EALREADY).
+        let code = connected == 0 ? 0 : errno == EINTR ? Self.awaitConnect(fd, timeout: timeout) : errno
+        guard code == 0 else {
             _ = Glibc_close(fd)
             throw .system("connect \(host):\(port)", code)
         }
         self.descriptor = Atomic(fd)
         self.queue = DispatchQueue(label: "ringway.live-client")
+    }
+
+    /// The outcome (0 or an errno value) of a connect that a signal interrupted.
+    private static func awaitConnect(_ fd: Int32, timeout: Duration) -> Int32 {
+        var request = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        var ready: Int32
+        repeat { ready = poll(&request, 1, milliseconds) } while ready < 0 && errno == EINTR
+        guard ready > 0 else { return ready == 0 ? ETIMEDOUT : errno }
+        var failure: Int32 = 0
+        var size = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &size) == 0 else { return errno }
+        return failure
     }
 
     deinit {

@@ -166,6 +166,7 @@ final class Recorder<Value: Sendable>: Sendable {
     private let values = Mutex<[Value]>([])
     func append(_ value: Value) { values.withLock { $0.append(value) } }
     var all: [Value] { values.withLock { $0 } }
+    func removeAll() { values.withLock { $0.removeAll() } }
 
     /// Waits until at least `count` values are recorded (bounded by `timeout`).
     func waitForCount(_ count: Int, timeout: Duration = .seconds(10)) async -> [Value] {

@@ -9,6 +9,9 @@ struct WebSocketBroadcastTests {
     @Test("one framing reaches every socket as the same uncompressed bytes, deflate negotiated or not", arguments: Backends.all)
     func broadcastToThree(backend: BackendKind) async throws {
         let members = Recorder<Send>()
+        // A kept `send` keeps its connection, loop and backend alive (the app captures
+        // `members`: a cycle), as a room keeps a member until it leaves: let them go at the end.
+        defer { members.removeAll() }
         let app = App { scope, receive, send in
             guard let socket = WebSocket(scope, receive, send) else { return }
             try await socket.accept()
