@@ -1,0 +1,1 @@
+../../Sources/Runtime/Support/ThreadSanitizerMutex.swift
