@@ -211,18 +211,39 @@ struct FileSendTests {
                 _ = try await client.readRaw(count: 200_000)
                 #expect(file.openDescriptors >= 1, "the file is not being sent")
                 client.abort()  // a reset: sendfile fails with EPIPE/ECONNRESET, or a wait ends
-                // Known bug on dispatch (about 1 full suite run in 5, never alone): libdispatch drops a
-                // descriptor from epoll at its first EPOLLHUP and a source suspended then never fires,
-                // so the reset can go unnoticed until the drain. Recorded, not hidden: an intermittent
-                // known issue on dispatch only; io_uring and epoll must pass.
-                await withKnownIssue("dispatch can miss a reset during a write wait", isIntermittent: true) {
-                    #expect(await file.waitUntilClosed(), "\(path): the file stayed open after the client left")
-                } when: { backend == .dispatch }
+                #expect(await file.waitUntilClosed(), "\(path): the file stayed open after the client left")
             }
-            await withKnownIssue("dispatch can miss a reset during a write wait", isIntermittent: true) {
-                #expect(await outcomes.waitForCount(2) == ["disconnected", "disconnected"])
-            } when: { backend == .dispatch }
+            #expect(await outcomes.waitForCount(2) == ["disconnected", "disconnected"])
             #expect(try await LiveClient(port: port).get("/small").text == "small")
+        }
+    }
+
+    @Test("60 clients reset mid-file, 4 at a time: each is noticed and its file closed", arguments: Backends.all)
+    func resetsDuringWriteWaits(backend: BackendKind) async throws {
+        // The race behind a Dispatch bug: the write wait's source registered while the read side
+        // saw the hang-up, and libdispatch never fired it (1 full suite run in 5 hung until the drain).
+        let app = App { scope, _, send in
+            guard case .http(let request) = scope else { return }
+            try await send(.httpResponseStart(status: 200))
+            _ = try? await send(.httpResponsePathsend(path: String(request.path.dropFirst())))
+        }
+        try await withServer(app, backend: backend, loops: 1) { (_: Server, port: Int) async throws in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        let file = TemporaryFile(count: 8 << 20)
+                        defer { file.remove() }
+                        for round in 0..<15 {
+                            let client = try LiveClient(port: port)
+                            try await client.send(raw: Array("GET /\(file.path) HTTP/1.1\r\nhost: x\r\n\r\n".utf8))
+                            _ = try await client.readRaw(count: 200_000)
+                            client.abort()
+                            #expect(await file.waitUntilClosed(), "round \(round): the file stayed open after the reset")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
         }
     }
 

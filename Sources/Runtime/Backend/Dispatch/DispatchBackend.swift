@@ -49,6 +49,9 @@ final class DispatchBackend: IOBackend {
         var readPending = false
         /// Set by `close(fd:)`; a watch still referenced by an in-progress turn is then skipped.
         var closed = false
+        /// The peer hung up (POLLHUP/POLLERR, seen when a `recv` ended): libdispatch has stopped
+        /// watching the fd, so the backend itself completes every write wait from now on.
+        var hungUp = false
 
         init(fd: Int32) { self.fd = fd }
 
@@ -161,6 +164,11 @@ final class DispatchBackend: IOBackend {
         let code = errno
         if code == EAGAIN || code == EWOULDBLOCK || code == EINTR {
             let watch = watch(for: fd)
+            // Dispatch would never report room on a hung-up socket (see `hungUp`).
+            if watch.hungUp {
+                queued.append(.sent(token, -Int(EPIPE)))
+                return
+            }
             watch.sendToken = token
             watch.sendMessage = message
             updateWriteSource(watch)
@@ -181,8 +189,32 @@ final class DispatchBackend: IOBackend {
     func waitWritable(fd: Int32, token: IOToken) {
         // The caller's syscall just found the buffer full: the write source fires on room.
         let watch = watch(for: fd)
+        // A hung-up socket counts as writable, as epoll reports it: the caller's next syscall
+        // gets the error. Dispatch would never fire for it (see `hungUp`).
+        if watch.hungUp {
+            queued.append(.writable(token, 0))
+            return
+        }
         watch.writableToken = token
         updateWriteSource(watch)
+    }
+
+    /// Whether `fd` has hung up or failed (POLLHUP/POLLERR), without waiting.
+    ///
+    /// At a descriptor's first EPOLLHUP libdispatch hands the hang-up to the sources registered
+    /// then and removes the fd from its epoll set; a source that registers later (sources
+    /// register asynchronously, on Dispatch's manager queue) never fires. Seen: a client reset
+    /// during a file send, where the write source made for the wait raced the read source's
+    /// EOF, and the connection waited until the drain. The read source is the one that sees
+    /// the hang-up, so its `recv` ending checks here, and the backend answers write waits itself.
+    private static func hungUp(_ fd: Int32) -> Bool {
+        var request = pollfd(fd: fd, events: 0, revents: 0)
+        #if canImport(Glibc)
+        let ready = Glibc.poll(&request, 1, 0)
+        #else
+        let ready = Darwin.poll(&request, 1, 0)
+        #endif
+        return ready == 1 && request.revents & Int16(POLLHUP | POLLERR) != 0
     }
 
     func cancelWaitWritable(fd: Int32, token: IOToken) {
@@ -366,8 +398,11 @@ final class DispatchBackend: IOBackend {
             } else {
                 let code = received == 0 ? 0 : errno
                 if code != EAGAIN && code != EWOULDBLOCK && code != EINTR {
+                    watch.hungUp = Self.hungUp(watch.fd)
                     watch.receiveToken = nil
                     sink.receiveEnded(token: token, error: code)
+                    // A write wait armed before the hang-up may never fire (see `hungUp`).
+                    if watch.hungUp, !watch.closed, watch.wantsWrite { handleWritable(watch, sink: sink) }
                 }
             }
         }
