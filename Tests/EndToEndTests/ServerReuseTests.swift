@@ -102,21 +102,12 @@ enum ServerReuse {
 
     /// Starts a 2-loop server, serves one keep-alive request and one that closes, stops it.
     private static func serveOnce(_ app: some Application, backend: BackendKind) async throws {
-        let server = Server(app: app, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, backend: backend, loops: 2),
-                            logger: testLogger, environment: [:])
-        let run = Task { try await server.run() }
-        defer { server.shutdown() }
-        let port = try await server.waitUntilListening().port
-        do {
-            let client = try LiveClient(port: port)
-            guard try await client.get("/").text == "reused" else { throw ReuseFailure(what: "unexpected response") }
-            let closing = try LiveClient(port: port)
-            guard try await closing.get("/", headers: [("connection", "close")]).status == 200 else {
-                throw ReuseFailure(what: "unexpected status")
-            }
+        let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, backend: backend, loops: 2)
+        try await serving(app, configuration: configuration) { running in
+            guard try await LiveClient(port: running.port).get("/").text == "reused",
+                  try await LiveClient(port: running.port).get("/", headers: [("connection", "close")]).status == 200
+            else { throw ReuseFailure(what: "unexpected response") }
         }
-        server.shutdown()
-        try await run.value
     }
 
     static let underAddressSanitizer = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") != nil

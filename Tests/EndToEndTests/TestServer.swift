@@ -58,7 +58,7 @@ struct RunningServer: Sendable {
 /// Starts `app` on `configuration` (its backend probed first: one this machine cannot run
 /// cancels the test with the reason), runs `body`, then shuts the server down and waits for
 /// `run()` to return — also when `body` throws — so no test leaves loops behind. At most
-/// `ServerSlots.limit` servers run at once across the suite.
+/// 8 servers run at once across the suite (`ServerSlots`).
 func serving<T: Sendable>(
     _ app: some Application,
     configuration: ServerConfiguration,
@@ -75,17 +75,9 @@ func serving<T: Sendable>(
     let server = Server(app: app, configuration: configuration, http: http, websocket: websocket,
                         logger: testLogger, environment: [:])
     let run = Task { try await server.run() }
-    let port: Int
     do {
-        port = try await server.waitUntilListening().port
-    } catch {
-        server.shutdown()
-        _ = try? await run.value
-        throw error
-    }
-    let running = RunningServer(server: server, port: port, run: run)
-    do {
-        let result = try await body(running)
+        let port = try await server.waitUntilListening().port
+        let result = try await body(RunningServer(server: server, port: port, run: run))
         server.shutdown()
         try await run.value
         return result
