@@ -36,7 +36,7 @@ extension HTTPConnectionHandler {
             sentBytesAtDeadline = connection.sentBytes
         }
         deadlineKind = kind
-        deadline = EventLoop.deadline(after: duration)
+        deadline = connection.loop.deadline(after: duration)
         armTimer(at: deadline)
     }
 
@@ -50,7 +50,7 @@ extension HTTPConnectionHandler {
     func armTimer(at time: UInt64) {
         if let armedAt = timerDueAt, armedAt <= time { return }
         if let timer { connection.loop.cancelTimer(timer) }
-        let now = EventLoop.now
+        let now = connection.loop.now
         timerDueAt = time
         timer = connection.loop.scheduleTimer(afterNanoseconds: time > now ? time - now : 0, timerAction)
     }
@@ -59,7 +59,7 @@ extension HTTPConnectionHandler {
         timer = nil
         timerDueAt = nil
         guard !closed else { return }
-        let now = EventLoop.now
+        let now = connection.loop.now
         if taskParked, now >= taskReleaseAt { releaseParkedTask() }
         if deadlineKind == .send && connection.sentBytes != sentBytesAtDeadline {
             // The client read since the deadline was set: it is slow, not stalled.

@@ -291,7 +291,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
             if deadlineKind == .none { setDeadline(requestsServed == 0 || !parser.isIdle ? .head : .idle) }
             if released { return nil }
             taskParked = true
-            taskReleaseAt = EventLoop.now &+ Self.taskLinger
+            taskReleaseAt = connection.loop.now &+ Self.taskLinger
             armTimer(at: taskReleaseAt)
             await waitForEvent()
             taskParked = false

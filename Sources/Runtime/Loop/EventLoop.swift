@@ -82,10 +82,14 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         var work: [@Sendable () -> Void] = []
     }
 
-    init(index: Int, backend: BackendKind, logger: Logger) {
+    /// The loop's time source: nil for the monotonic clock, or a test's virtual clock.
+    let virtualClock: VirtualClock?
+
+    init(index: Int, backend: BackendKind, logger: Logger, clock: VirtualClock? = nil) {
         self.index = index
         self.backendKind = backend
         self.logger = logger
+        self.virtualClock = clock
     }
 
     // MARK: Thread
@@ -204,7 +208,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     @discardableResult
     public func scheduleTimer(afterNanoseconds nanoseconds: UInt64, _ action: @escaping () -> Void) -> TimerID {
         assertInLoop()
-        return timers.schedule(deadline: MonotonicClock.now &+ nanoseconds, action)
+        return timers.schedule(deadline: now &+ nanoseconds, action)
     }
 
     /// Runs `action` on the loop after `delay` (negative: as soon as possible). Loop thread only.
@@ -234,8 +238,12 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
                 if remoteWaiting || stopRequested.load(ordering: .sequentiallyConsistent) {
                     timeout = 0
                 } else if let deadline = timers.nextDeadline() {
-                    let now = MonotonicClock.now
-                    timeout = deadline > now ? Int64(deadline - now) : 0
+                    let now = self.now
+                    if deadline <= now {
+                        timeout = 0
+                    } else if virtualClock == nil {
+                        timeout = Int64(deadline - now)
+                    }  // virtual time: wait until the clock is advanced (which wakes the loop)
                 }
             }
             do {
@@ -247,7 +255,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             }
             mayBeBlocked.store(false, ordering: .relaxed)
             if !timers.isEmpty {
-                let now = MonotonicClock.now
+                let now = self.now
                 let last = timers.lastScheduled
                 while let action = timers.popDue(now: now, scheduledUpTo: last) { action() }
             }
@@ -349,13 +357,22 @@ extension EventLoop: CompletionSink {
 }
 
 extension EventLoop {
-    /// Monotonic time in nanoseconds, the clock of `scheduleTimer`.
-    public static var now: UInt64 { MonotonicClock.now }
+    /// The loop's time in nanoseconds, the clock of `scheduleTimer`: monotonic, or virtual
+    /// when a test drives the loop (`advanceClock(by:)`).
+    @inline(__always)
+    public var now: UInt64 { virtualClock?.now ?? MonotonicClock.now }
 
-    /// The monotonic time `delay` from now (saturating; a negative delay is now).
-    public static func deadline(after delay: Duration) -> UInt64 {
-        let now = MonotonicClock.now
+    /// The loop time `delay` from now (saturating; a negative delay is now).
+    public func deadline(after delay: Duration) -> UInt64 {
         let (sum, overflow) = now.addingReportingOverflow(delay.clampedNanoseconds)
         return overflow ? .max : sum
+    }
+
+    /// Moves a virtual clock forward and runs the timers that became due; thread-safe.
+    /// A loop on the monotonic clock ignores it.
+    package func advanceClock(by delay: Duration) {
+        guard let virtualClock else { return }
+        virtualClock.advance(by: delay.clampedNanoseconds)
+        execute {}  // wakes the loop, which then fires what is due
     }
 }
