@@ -27,11 +27,16 @@ public final class Server: Service, Sendable {
     private let logger: Logger
     private let environment: [String: String]
     private let backendFlag: String?
+    /// Set for a test client's server: the in-memory network it serves instead of sockets.
+    private let inMemory: InMemoryNetwork?
+    private let clock: VirtualClock?
+    private let runsLifespan: Bool
     private let shared = Mutex<Shared>(Shared())
 
     private struct Shared: ~Copyable {
         var address: PeerAddress?
         var backend: BackendKind?
+        var loops: [EventLoop] = []
         var listeningWaiters: [CheckedContinuation<PeerAddress, any Error>] = []
         var startFailure: (any Error)?
         var stopRequested = false
@@ -58,12 +63,35 @@ public final class Server: Service, Sendable {
         self.logger = logger
         self.backendFlag = backendFlag
         self.environment = environment
+        self.inMemory = nil
+        self.clock = nil
+        self.runsLifespan = true
+    }
+
+    /// A server that serves the in-memory `network` (the test client's): the same lifespan,
+    /// loop, connections and handlers, on one loop with the in-memory backend, its deadlines
+    /// on `clock` when one is given.
+    package init(app: some Application, configuration: ServerConfiguration, http: HTTPServerConfiguration,
+                 websocket: WebSocketConfiguration?, logger: Logger, inMemory network: InMemoryNetwork, clock: VirtualClock?,
+                 lifespan: Bool) {
+        self.application = app
+        self.configuration = configuration
+        self.http = http
+        self.websocket = websocket
+        self.logger = logger
+        self.backendFlag = nil
+        self.environment = [:]
+        self.inMemory = network
+        self.clock = clock
+        self.runsLifespan = lifespan
     }
 
     /// The bound address once listening (the ephemeral port when `port` was 0).
     public var boundAddress: PeerAddress? { shared.withLock { $0.address } }
     /// The backend in use once listening.
     public var backend: BackendKind? { shared.withLock { $0.backend } }
+    /// The event loops once listening (the test client's barrier and clock).
+    package var loops: [EventLoop] { shared.withLock { $0.loops } }
 
     /// Waits until the server listens and returns its address; throws the startup error.
     public func waitUntilListening() async throws -> PeerAddress {
@@ -97,21 +125,32 @@ public final class Server: Service, Sendable {
         let runtime: ServerRuntime
         let address: PeerAddress
         do {
-            let kind = try BackendSelection.resolve(flag: backendFlag, environment: environment, configured: configuration.backend)
-            let factory = try BackendSelection.factory(for: kind, environment: environment, logger: logger,
+            let factory: BackendFactory?
+            if inMemory == nil {
+                let kind = try BackendSelection.resolve(flag: backendFlag, environment: environment, configured: configuration.backend)
+                factory = try BackendSelection.factory(for: kind, environment: environment, logger: logger,
                                                        zeroCopySendThreshold: configuration.zeroCopySendThreshold)
-            try await lifespan.startup()
+            } else {
+                factory = nil
+            }
+            if runsLifespan { try await lifespan.startup() }
             let state = lifespan.state.snapshot
             var http = self.http
             if let websocket { http.upgraders.append(WebSocketUpgrader(configuration: websocket)) }
             let initializer = HTTPConnectionInitializer(application: application, configuration: http, logger: logger,
                                                         stateProvider: { state })
             runtime = ServerRuntime(configuration: configuration, initializer: initializer, logger: logger)
-            address = try runtime.start(backend: factory)
-            logger.notice("Ringway listening on http://\(address) (backend \(factory.kind), \(runtime.loops.count) loop\(runtime.loops.count == 1 ? "" : "s"))")
+            if let factory {
+                address = try runtime.start(backend: factory)
+                logger.notice("Ringway listening on http://\(address) (backend \(factory.kind), \(runtime.loops.count) loop\(runtime.loops.count == 1 ? "" : "s"))")
+            } else {
+                address = try runtime.start(inMemory: inMemory!, clock: clock)
+                logger.debug("Ringway serving in memory")
+            }
             let waiters = shared.withLock { shared in
                 shared.address = address
-                shared.backend = factory.kind
+                shared.backend = factory?.kind
+                shared.loops = runtime.loops
                 defer { shared.listeningWaiters = [] }
                 return shared.listeningWaiters
             }
@@ -142,6 +181,7 @@ public final class Server: Service, Sendable {
         let forced = await runtime.drain(timeout: configuration.shutdownTimeout)
         await lifespan.shutdown()
         runtime.stopLoops()
+        shared.withLock { $0.loops = [] }
         logger.notice("shutdown complete\(forced > 0 ? " (\(forced) connection(s) closed at the timeout)" : "")")
     }
 

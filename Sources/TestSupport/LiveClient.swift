@@ -131,6 +131,21 @@ public final class LiveClient: Sendable {
         }
     }
 
+    /// The next bytes from the server (what was left over first); nil once it closed.
+    package func readSome() async throws -> [UInt8]? {
+        try await onQueue { () throws(LiveClientError) in
+            let buffered = self.leftover.withLock { buffer in defer { buffer = [] }; return buffer }
+            if !buffered.isEmpty { return buffered }
+            return try self.readChunk()
+        }
+    }
+
+    /// Sets the socket's receive buffer (a slow reader: small), as far as the kernel allows.
+    package func setReceiveBuffer(_ bytes: Int) {
+        var size = Int32(clamping: bytes)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Reads until the server closes the connection; returns every byte read.
     public func readUntilClosed() async throws -> [UInt8] {
         try await onQueue { () throws(LiveClientError) in
@@ -155,6 +170,12 @@ public final class LiveClient: Sendable {
     /// Half-closes: no more bytes from this side.
     public func shutdownWrite() {
         _ = shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Closes the connection normally; later calls fail.
+    package func close() {
+        let fd = descriptor.exchange(-1, ordering: .relaxed)
+        if fd >= 0 { _ = Glibc_close(fd) }
     }
 
     /// Closes the connection abruptly with an RST (SO_LINGER 0); later calls fail.

@@ -1,182 +1,185 @@
+public import Logging
 public import Ringway
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// Drives an application in memory, with no socket: builds the scope, feeds the request
-/// body as `http.request` messages, and collects the response — through the same
-/// `ResponseOrder` checks the live server applies, so misuse throws the same typed errors.
+/// Runs an application in memory — no socket, but the real server: the same lifespan,
+/// event loop, HTTP/1.1 and WebSocket machinery as `Server`, on a backend whose sockets are
+/// in-memory pipes. So what passes here passes live, message-order misuse included, and a
+/// virtual clock drives every server deadline without sleeping.
 ///
 /// ```swift
 /// let response = try await TestClient(app: hello).get("/")
 /// #expect(response.status == 200 && response.text == "Hello World")
+///
+/// try await TestClient(app: app).withSession { session in   // lifespan startup … shutdown
+///     let socket = try await session.websocket("/ws")
+///     try await socket.send(text: "hi")
+///     #expect(try await socket.receiveText() == "hi")
+/// }
 /// ```
+///
+/// One-off calls (`get`, `request`, …) run without lifespan, like Starlette's test client
+/// outside `with`; `withSession` runs lifespan startup before and shutdown after.
 public struct TestClient: Sendable {
     private let app: any Application
+    private let http: HTTPServerConfiguration
+    private let websocket: WebSocketConfiguration?
+    private let server: ServerConfiguration
     private let state: ScopeState
+    private let raiseServerErrors: Bool
+    private let logger: Logger
 
-    /// - Parameter state: the lifespan state copied into every request scope.
-    public init(app: some Application, state: ScopeState = [:]) {
+    /// - Parameters:
+    ///   - http, websocket, server: the server's configuration (limits, timeouts, upgrades).
+    ///   - state: values copied into every request scope's `state`, beside what lifespan startup stored.
+    ///   - raiseServerErrors: rethrow an error the application threw (after the server answered
+    ///     it, e.g. with a 500) from the request that caused it, as Starlette's client does.
+    ///   - logger: the server's logger (errors only, by default).
+    public init(app: some Application, http: HTTPServerConfiguration = HTTPServerConfiguration(),
+                websocket: WebSocketConfiguration? = WebSocketConfiguration(), server: ServerConfiguration = ServerConfiguration(),
+                state: ScopeState = [:], raiseServerErrors: Bool = true, logger: Logger? = nil) {
         self.app = app
+        self.http = http
+        self.websocket = websocket
+        self.server = server
         self.state = state
+        self.raiseServerErrors = raiseServerErrors
+        self.logger = logger ?? {
+            var logger = Logger(label: "ringway.test-client")
+            logger.logLevel = .critical
+            return logger
+        }()
+    }
+
+    /// Serves the application in memory for the duration of `body`: lifespan startup first
+    /// (a failure throws `LifespanError`), then `body`, then a graceful shutdown and lifespan shutdown.
+    public func withSession<Result: Sendable>(lifespan: Bool = true, _ body: (TestSession) async throws -> Result) async throws -> Result {
+        let network = InMemoryNetwork()
+        let clock = VirtualClock()
+        let recorder = ServerErrorRecorder()
+        let wrapped = TestApplication(app: app, state: state, recorder: raiseServerErrors ? recorder : nil)
+        var configuration = server
+        configuration.loops = 1
+        let server = Server(app: wrapped, configuration: configuration, http: http, websocket: websocket, logger: logger,
+                            inMemory: network, clock: clock, lifespan: lifespan)
+        let running = Task { try await server.run() }
+        do {
+            _ = try await server.waitUntilListening()
+        } catch {
+            _ = await running.result
+            throw error
+        }
+        let session = TestSession(memory: network, clock: clock, loops: server.loops, recorder: raiseServerErrors ? recorder : nil)
+        let result: Swift.Result<Result, any Error>
+        do {
+            result = .success(try await body(session))
+        } catch {
+            result = .failure(error)
+        }
+        server.shutdown()
+        _ = await running.result
+        return try result.get()
+    }
+
+    /// Sends `request` on a new connection and reads its response.
+    public func request(_ request: TestRequest) async throws -> TestResponse {
+        try await withSession(lifespan: false) { try await $0.request(request) }
     }
 
     /// `GET path`.
-    public func get(_ path: String, headers: Headers = Headers()) async throws -> TestResponse {
-        try await request("GET", path, headers: headers)
+    public func get(_ path: String, query: [(String, String)] = [], headers: Headers = Headers()) async throws -> TestResponse {
+        try await request(.get(path, query: query, headers: headers))
     }
 
     /// `POST path` with a body.
     public func post(_ path: String, body: [UInt8], headers: Headers = Headers()) async throws -> TestResponse {
-        try await request("POST", path, headers: headers, bodyChunks: [body])
+        try await request(.post(path, body: body, headers: headers))
     }
 
     /// `POST path` with a UTF-8 body.
     public func post(_ path: String, text: String, headers: Headers = Headers()) async throws -> TestResponse {
-        try await post(path, body: Array(text.utf8), headers: headers)
+        try await request(.post(path, text: text, headers: headers))
     }
 
-    /// Any request. The body arrives in `bodyChunks` pieces (`more_body` on all but the last).
-    /// `path` may carry a query string. Rethrows what the application throws.
+    /// Any request; the body goes out in `bodyChunks` writes. `path` may carry a query string.
     public func request(_ method: String, _ path: String, headers: Headers = Headers(), bodyChunks: [[UInt8]] = []) async throws -> TestResponse {
-        let (pathPart, query) = Self.split(path)
-        var requestHeaders = headers
-        if !requestHeaders.contains("host") { requestHeaders.append(name: "host", value: "testserver") }
-        let total = bodyChunks.reduce(0) { $0 + $1.count }
-        if total > 0 && !requestHeaders.contains("content-length") {
-            requestHeaders.append(name: "content-length", value: String(total))
-        }
-        let scope = HTTPScope(
-            method: method, path: Self.percentDecoded(pathPart), rawPath: Array(pathPart.utf8), queryString: Array(query.utf8),
-            headers: Self.lowercased(requestHeaders), client: PeerAddress(host: "127.0.0.1", port: 50000),
-            server: PeerAddress(host: "testserver", port: 80), state: state, extensions: ScopeExtension.http)
-        let channel = InMemoryHTTPChannel(bodyChunks: bodyChunks)
-        try await app(.http(scope), Receive(channel: channel, exchange: 1), Send(channel: channel, exchange: 1))
-        channel.end()
-        return try channel.response()
-    }
-
-    private static func split(_ path: String) -> (String, String) {
-        guard let mark = path.firstIndex(of: "?") else { return (path, "") }
-        return (String(path[..<mark]), String(path[path.index(after: mark)...]))
-    }
-
-    private static func lowercased(_ headers: Headers) -> Headers {
-        var result = Headers()
-        for field in headers { result.append(name: field.name.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }, value: field.value) }
-        return result
-    }
-
-    static func percentDecoded(_ path: String) -> String {
-        let target = Array(path.utf8)
-        return (try? RequestTarget(parsing: target.isEmpty ? Array("/".utf8) : target, method: "GET").path) ?? path
+        var request = TestRequest(method, path, headers: headers)
+        request.chunks = bodyChunks.filter { !$0.isEmpty }
+        return try await self.request(request)
     }
 }
 
-/// Where the app's problems become visible to a test.
+/// Where the test clients report a problem of the exchange itself.
 public enum TestClientError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The application returned without sending `http.response.start`.
-    case noResponse
-    /// The application returned before the final `http.response.body`.
-    case incompleteResponse(status: Int)
-    /// A file the application sent (pathsend, zerocopysend) ended or failed before the bytes
-    /// it was to supply.
-    case truncatedFile(expected: Int, read: Int)
+    /// The server closed the connection before the response (or message) was complete.
+    case connectionClosed
+    /// The connection was reset.
+    case connectionReset
+    /// Nothing arrived from the server within the read timeout.
+    case timedOut(Duration)
+    /// The WebSocket handshake was refused with this response status.
+    case websocketRefused(status: Int)
+    /// A WebSocket message of the other kind arrived (e.g. binary where text was expected).
+    case unexpectedWebSocketMessage(String)
+    /// The WebSocket closed (code, reason) while a message was expected.
+    case websocketClosed(code: Int, reason: String)
+    /// The virtual clock exists only for in-memory sessions.
+    case noVirtualClock
 
     public var description: String {
         switch self {
-        case .noResponse: "the application returned without sending http.response.start"
-        case .truncatedFile(let expected, let read): "a file sent as the body ended after \(read) of its \(expected) bytes"
-        case .incompleteResponse(let status): "the application returned before finishing its \(status) response (more_body was still true)"
+        case .connectionClosed: "the server closed the connection before the response was complete"
+        case .connectionReset: "the connection was reset"
+        case .timedOut(let timeout): "nothing arrived from the server within \(timeout)"
+        case .websocketRefused(let status): "the WebSocket handshake was refused with \(status)"
+        case .unexpectedWebSocketMessage(let detail): "unexpected WebSocket message: \(detail)"
+        case .websocketClosed(let code, let reason): "the WebSocket closed with \(code)\(reason.isEmpty ? "" : " (\(reason))")"
+        case .noVirtualClock: "only an in-memory TestClient session has a virtual clock"
         }
     }
 }
 
-/// The in-memory message channel of one test request.
-final class InMemoryHTTPChannel: MessageChannel, Sendable {
-    private struct State: ~Copyable {
-        var pendingBody: [[UInt8]]
-        var bodyDone = false
-        var order = ResponseOrder()
-        var status: Int?
-        var headers = Headers()
-        var chunks: [[UInt8]] = []
-        var trailers = Headers()
-        var ended = false
+/// Errors the application threw, kept so the test client can rethrow them.
+final class ServerErrorRecorder: Sendable {
+    private let errors = Mutex<[any Error]>([])
+
+    func record(_ error: any Error) { errors.withLock { $0.append(error) } }
+
+    func takeFirst() -> (any Error)? {
+        errors.withLock { errors in errors.isEmpty ? nil : errors.removeFirst() }
     }
+}
 
-    private let state: Mutex<State>
+/// The application as the test server runs it: the client's extra scope state added, and
+/// what it throws recorded (then rethrown to the server, which answers as it would live).
+private struct TestApplication: Application {
+    let app: any Application
+    let state: ScopeState
+    let recorder: ServerErrorRecorder?
 
-    init(bodyChunks: [[UInt8]]) {
-        state = Mutex(State(pendingBody: bodyChunks))
-    }
-
-    func receive(exchange: UInt64) async throws -> ReceiveMessage {
-        try state.withLock { state throws(MessageOrderError) in
-            if state.ended { throw MessageOrderError(.scopeEnded) }
-            if state.bodyDone { return .httpDisconnect }
-            if state.pendingBody.isEmpty {
-                state.bodyDone = true
-                return .httpRequest(body: [], moreBody: false)
-            }
-            let chunk = state.pendingBody.removeFirst()
-            if state.pendingBody.isEmpty { state.bodyDone = true }
-            return .httpRequest(body: chunk, moreBody: !state.pendingBody.isEmpty)
-        }
-    }
-
-    func send(_ message: SendMessage, exchange: UInt64) async throws {
-        try state.withLock { state throws in
-            if state.ended { throw MessageOrderError(.scopeEnded) }
-            try state.order.accept(message)
-            switch message {
-            case .httpResponseStart(let status, let headers, _):
-                state.status = status
-                state.headers = headers
-            case .httpResponseBody(let body, _):
-                if !body.isEmpty { state.chunks.append(body) }
-            case .httpResponseTrailers(let headers, _):
-                for field in headers { state.trailers.append(name: field.name, value: field.value) }
-            case .httpResponsePathsend(let path):
-                state.chunks.append(try Self.read(try FileRegion.pathsend(path)))
-            case .httpResponseZerocopysend(let file, let offset, let count, _):
-                let bytes = try Self.read(try FileRegion.zerocopysend(file: file, offset: offset, count: count))
-                if !bytes.isEmpty { state.chunks.append(bytes) }
-            default:
+    func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        var scope = scope
+        if !state.isEmpty {
+            switch scope {
+            case .http(var http):
+                http.state.merge(state) { current, _ in current }
+                scope = .http(http)
+            case .websocket(var socket):
+                socket.state.merge(state) { current, _ in current }
+                scope = .websocket(socket)
+            case .lifespan:
                 break
             }
         }
-    }
-
-    func end() { state.withLock { $0.ended = true } }
-
-    /// The bytes of `region`, as the server would send them; closes the region.
-    private static func read(_ region: FileRegion) throws(TestClientError) -> [UInt8] {
-        defer { region.discard() }
-        var bytes = [UInt8](repeating: 0, count: region.count)
-        var done = 0
-        while done < region.count {
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                pread(region.descriptor, buffer.baseAddress! + done, region.count - done, off_t(region.offset) + off_t(done))
-            }
-            if count < 0 && errno == EINTR { continue }
-            // The live server closes the connection here: the response is cut short.
-            guard count > 0 else { throw .truncatedFile(expected: region.count, read: done) }
-            done += count
-        }
-        return bytes
-    }
-
-    func response() throws(TestClientError) -> TestResponse {
-        try state.withLock { state throws(TestClientError) in
-            guard let status = state.status else { throw .noResponse }
-            guard state.order.state == .complete else { throw .incompleteResponse(status: status) }
-            var response = TestResponse(status: status, headers: state.headers, body: state.chunks.flatMap { $0 }, bodyChunks: state.chunks)
-            response.trailers = state.trailers
-            return response
+        do {
+            try await app(scope, receive, send)
+        } catch is ClientDisconnected {
+            throw ClientDisconnected()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            recorder?.record(error)
+            throw error
         }
     }
 }

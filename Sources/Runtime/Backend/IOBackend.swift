@@ -34,8 +34,8 @@ protocol CompletionSink: AnyObject {
 ///
 /// Every method except `makeWaker` is called on the owning loop's thread only.
 protocol IOBackend: AnyObject {
-    /// Which backend this is.
-    var kind: BackendKind { get }
+    /// Which backend this is; nil for the in-memory test backend, which is not selectable.
+    var kind: BackendKind? { get }
     /// Starts delivering accepted connections of listening socket `fd` until stopped.
     func startAccepting(fd: Int32, token: IOToken)
     /// Stops accepting; `acceptEnded` follows.

@@ -103,7 +103,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             do throws(BackendError) {
                 let backend = try makeBackend()
                 self.backend = backend
-                self.backendKind = backend.kind
+                if let kind = backend.kind { self.backendKind = kind }
                 self.waker = backend.makeWaker()
             } catch {
                 failure.withLock { $0 = error }

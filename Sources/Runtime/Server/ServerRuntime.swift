@@ -58,7 +58,25 @@ public final class ServerRuntime: Sendable {
             throw error
         }
         let bound = SocketAddress.local(of: listenFDs[0])?.peerAddress ?? PeerAddress(host: configuration.host, port: configuration.port)
-        let perLoopLimit = max(1, configuration.maxConnections / loopCount)
+        serve(loops: loops, listenFDs: listenFDs, address: bound)
+        return bound
+    }
+
+    /// Starts one loop on the in-memory backend of `network` (the test client's server):
+    /// the same listener, connections and handlers as a live server, with no socket. With
+    /// `clock`, the loop's deadlines follow that virtual clock.
+    package func start(inMemory network: InMemoryNetwork, clock: VirtualClock?) throws(BackendError) -> PeerAddress {
+        precondition(loops.isEmpty, "ServerRuntime.start called twice")
+        let loop = EventLoop(index: 0, backend: .auto, logger: logger, clock: clock)
+        try loop.start { InMemoryBackend(network: network) }
+        let address = PeerAddress(host: "testserver", port: 80)
+        serve(loops: [loop], listenFDs: [network.listenerDescriptor], address: address)
+        return address
+    }
+
+    /// Accepts on `listenFDs` (one per loop), handing connections to the initializer.
+    private func serve(loops: [EventLoop], listenFDs: [Int32], address: PeerAddress) {
+        let perLoopLimit = max(1, configuration.maxConnections / loops.count)
         let overloadResponse = initializer.overloadResponse
         for (loop, fd) in zip(loops, listenFDs) {
             let initializer = self.initializer
@@ -85,10 +103,9 @@ public final class ServerRuntime: Sendable {
         }
         state.withLock {
             $0.loops = loops
-            $0.boundAddress = bound
+            $0.boundAddress = address
             $0.accepting = true
         }
-        return bound
     }
 
     /// Stops accepting new connections on every loop; returns once listeners are closed.

@@ -28,7 +28,7 @@ import Darwin
 /// Not `Sendable`: everything here is confined to the loop thread. Only `Readiness` (the
 /// fired list, the wake flag, the semaphore) is shared with Dispatch's queue and wakers.
 final class DispatchBackend: IOBackend {
-    let kind = BackendKind.dispatch
+    let kind: BackendKind? = .dispatch
 
     /// What the loop asked for on one fd, and the sources watching it (loop-confined).
     private final class Watch {

@@ -10,7 +10,7 @@ import Glibc
 /// and nothing is lost when a handler does not drain the socket — edge-triggered would
 /// require reading until `EAGAIN` before returning to the loop.
 final class EpollBackend: IOBackend {
-    let kind = BackendKind.epoll
+    let kind: BackendKind? = .epoll
 
     /// What the loop asked for on one fd.
     private struct Interest {

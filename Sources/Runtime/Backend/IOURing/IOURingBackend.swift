@@ -10,7 +10,7 @@ import Glibc
 /// `SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL`, CQ four times the SQ, registered ring fd,
 /// no SQPOLL. It must therefore be created and driven on its loop's thread only.
 final class IOURingBackend: IOBackend {
-    let kind = BackendKind.ioUring
+    let kind: BackendKind? = .ioUring
 
     /// The operation a CQE belongs to, kept in the top byte of `user_data`.
     private enum Operation: UInt64 {
