@@ -8,10 +8,10 @@ import Darwin
 ///
 /// Inbound bytes go to the `delegate` as borrowed views. Outbound bytes are queued as
 /// owned arrays and leave in gathered `sendmsg` calls, at most one in flight (more could
-/// reorder), flushed once per loop turn; file regions queued between them leave with
-/// `sendfile(2)` in their turn, and when the socket buffer is full the connection waits for
-/// writability (one backend operation) instead of retrying. The fd is closed only after
-/// every operation that refers to it has completed.
+/// reorder), flushed once per loop turn; file regions queued between them leave in their
+/// turn as the backend's `sendFile` (which waits for room itself). The connection makes no
+/// syscall on its fd: the backend does them all. The fd is closed only after every
+/// operation that refers to it has completed.
 ///
 /// Loop-confined: every member is used on `loop`'s thread only (the `@unchecked Sendable`
 /// invariant; `send`/`receive` of the app interface hop to the loop when called elsewhere).
@@ -41,7 +41,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     private var wantsReceive = true
 
     /// What a write has in flight: at most one operation per socket.
-    private enum WriteState { case idle, sending, awaitingWritable }
+    private enum WriteState { case idle, sendingBytes, sendingFile }
 
     private var outbound = OutboundQueue()
     /// Bytes queued and not yet confirmed sent, file bytes included.
@@ -181,31 +181,17 @@ public final class Connection: IOTarget, @unchecked Sendable {
     }
 
     /// Sends what is queued if nothing is in flight. Called by the loop once per turn and
-    /// after each completion: bytes at the head go out as one gathered send (completed
-    /// later), file regions right here with `sendfile` until the socket buffer is full.
-    ///
-    /// After an abortive close, while the kernel lets go of the socket, the queue still gets
-    /// what the socket takes at once, but nothing waits for room.
+    /// after each completion: bytes at the head go out as one gathered send, a file region at
+    /// the head as one `sendFile`; either completes later through `sendCompleted`.
     func flushNow() {
         flushScheduled = false
-        sending: while writeState == .idle, outbound.byteCount > 0, lifecycle != .closed {
-            guard let region = outbound.headFile else {
+        if writeState == .idle, outbound.byteCount > 0, lifecycle == .open || lifecycle == .draining {
+            if let region = outbound.headFile {
+                writeState = .sendingFile
+                loop.io.sendFile(fd: fd, file: region.descriptor, offset: region.offset, count: region.count, token: token)
+            } else {
                 submitGather()
-                break sending
             }
-            switch FileTransfer.send(region, to: fd) {
-            case .sent(let count):
-                delivered(count)
-                if count == region.count { continue sending }
-                // Fewer bytes than asked: the buffer is full, so wait instead of an EAGAIN call.
-            case .wouldBlock:
-                break
-            case .endOfFile, .failed:
-                close(graceful: false)
-                return
-            }
-            if lifecycle == .closing { break sending }
-            awaitWritable()
         }
         afterProgress()
     }
@@ -214,7 +200,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
         let message = gather ?? makeGather()
         let count = outbound.gather(into: message.pointee.msg_iov!, capacity: Self.maxGather)
         message.pointee.msg_iovlen = numericCast(count)
-        writeState = .sending
+        writeState = .sendingBytes
         loop.io.send(fd: fd, message: message, token: token)
     }
 
@@ -235,11 +221,6 @@ public final class Connection: IOTarget, @unchecked Sendable {
         self.gather = nil
     }
 
-    private func awaitWritable() {
-        writeState = .awaitingWritable
-        loop.io.waitWritable(fd: fd, token: token)
-    }
-
     private func makeGather() -> UnsafeMutablePointer<msghdr> {
         let message = UnsafeMutablePointer<msghdr>.allocate(capacity: 1)
         message.initialize(to: msghdr())
@@ -248,7 +229,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
         return message
     }
 
-    /// A send or writability wait ended: whether the connection goes on writing. After an
+    /// A send ended: whether the connection goes on writing. After an
     /// abortive close it does not: the queue is dropped and the close may now finish.
     private func writeOperationEnded() -> Bool {
         writeState = .idle
@@ -261,28 +242,24 @@ public final class Connection: IOTarget, @unchecked Sendable {
         }
     }
 
+    /// A gathered send or a file send ended: bytes sent (fewer than asked: the rest goes
+    /// next), 0 for a file that ended before its region did, or `-errno`.
     func sendCompleted(result: Int) {
+        let file = writeState == .sendingFile
         guard writeOperationEnded() else { return }
         if result < 0 {
-            if result == -Int(EAGAIN) || result == -Int(EINTR) {
+            if !file && (result == -Int(EAGAIN) || result == -Int(EINTR)) {
                 flushNow()
             } else {
                 close(graceful: false)
             }
             return
         }
-        delivered(result)
-        flushNow()
-    }
-
-    /// The socket can take more bytes (`result` ≥ 0, also when it failed: the next send
-    /// reports that) or the wait ended with `-errno` (`ECANCELED` after a close).
-    func writableCompleted(result: Int32) {
-        guard writeOperationEnded() else { return }
-        if result < 0 {
-            close(graceful: false)
+        if result == 0 && file {
+            close(graceful: false)  // the file shrank after it was queued
             return
         }
+        delivered(result)
         flushNow()
     }
 
@@ -345,8 +322,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
         }
         switch writeState {
         case .idle: break
-        case .sending: loop.io.cancelSend(fd: fd, token: token)
-        case .awaitingWritable: loop.io.cancelWaitWritable(fd: fd, token: token)
+        case .sendingBytes, .sendingFile: loop.io.cancelSend(fd: fd, token: token)
         }
         finishClose()
     }
@@ -359,11 +335,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
             close(graceful: false)  // nothing unread to protect: close right after the flush
             return
         }
-        #if canImport(Glibc)
-        _ = shutdown(fd, Int32(SHUT_WR))
-        #else
-        _ = shutdown(fd, SHUT_WR)
-        #endif
+        loop.io.shutdownWrite(fd: fd)
         // Input is discarded from now on; the peer's EOF (or an error, or the timer) ends it.
         lingering = true
         lingerTimer = loop.scheduleTimer(afterNanoseconds: Self.lingerNanoseconds) { [weak self] in
