@@ -37,6 +37,9 @@ final class EpollBackend: IOBackend {
     private var wakeFD: Int32 { wakeEvent.fd }
     private var interests: [Interest?] = []
     private var ready: [Ready] = []
+    /// Invariant: allocated in `init`, deallocated once in `shutdown`; used only on the loop
+    /// thread, by one `recv` at a time, and the view handed to the sink is valid only during
+    /// that `receiveCompleted` call (documented by `CompletionSink`).
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     private var events: UnsafeMutablePointer<epoll_event>
     private static let maxEvents = 256
