@@ -191,49 +191,90 @@ extension BackendDrivingTests {
             return total
         }
 
-        @Test("waitWritable reports once, when a full socket has room again", arguments: backends)
-        func waitWritableReportsRoom(kind: BackendKind) throws {
+        /// An unlinked temporary file holding `bytes`; the caller closes it.
+        static func temporaryFile(_ bytes: [UInt8]) throws -> Int32 {
+            var template = Array("/tmp/ringway-sendfile-XXXXXX".utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            try #require(fd >= 0)
+            _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+            let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            try #require(written == bytes.count)
+            return fd
+        }
+
+        @Test("sendFile sends the region from its offset, waiting for room when the socket is full", arguments: backends)
+        func sendFileWaitsForRoom(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
             let (server, client) = try harness.openConnection()
+            let content = RuntimeTestIO.pattern(count: 200_000)
+            let file = try Self.temporaryFile(content)
+            defer { Glibc.close(file) }
             let token: IOToken = 71
             let queued = Self.fill(server, peer: client)
             #expect(queued > 0)
 
-            harness.backend.waitWritable(fd: server, token: token)
+            harness.backend.sendFile(fd: server, file: file, offset: 1000, count: 150_000, token: token)
             try harness.pollQuietly()
-            #expect(harness.sink.writables(token).isEmpty, "writable while the buffer is still full")
+            #expect(harness.sink.sends(token).isEmpty, "a file send completed while the buffer was still full")
 
             #expect(RuntimeTestIO.read(client, count: queued).count == queued)
-            #expect(try harness.pollUntil { !$0.writables(token).isEmpty })
-            #expect(harness.sink.writables(token).allSatisfy { $0 >= 0 })
-            // One report per wait, although the socket stays writable.
+            #expect(try harness.pollUntil { !$0.sends(token).isEmpty })
+            let sent = harness.sink.sends(token)
+            #expect(sent.count == 1)
+            let count = sent.first ?? 0
+            #expect(count > 0 && count <= 150_000)
+            #expect(RuntimeTestIO.read(client, count: count) == Array(content[1000..<(1000 + max(count, 0))]))
+            // One completion per send, although the socket stays writable.
             try harness.pollQuietly()
-            #expect(harness.sink.writables(token).count == 1)
-            #expect(harness.sink.sends(token).isEmpty)
-
-            // A second wait on a writable socket reports at once.
-            harness.backend.waitWritable(fd: server, token: token)
-            #expect(try harness.pollUntil { $0.writables(token).count == 2 })
+            #expect(harness.sink.sends(token).count == 1)
         }
 
-        @Test("cancelWaitWritable ends the wait with ECANCELED, once", arguments: backends)
-        func cancelWaitWritableReportsCanceled(kind: BackendKind) throws {
+        @Test("sendFile reports 0 when the file ends before the region", arguments: backends)
+        func sendFileReportsEndOfFile(kind: BackendKind) throws {
+            let harness = try Harness(kind)
+            defer { harness.close() }
+            let (server, _) = try harness.openConnection()
+            let file = try Self.temporaryFile(RuntimeTestIO.pattern(count: 100))
+            defer { Glibc.close(file) }
+            let token: IOToken = 73
+            harness.backend.sendFile(fd: server, file: file, offset: 100, count: 10, token: token)
+            #expect(try harness.pollUntil { !$0.sends(token).isEmpty })
+            #expect(harness.sink.sends(token) == [0])
+        }
+
+        @Test("cancelSend ends a waiting file send with ECANCELED, once", arguments: backends)
+        func cancelSendFileReportsCanceled(kind: BackendKind) throws {
             let harness = try Harness(kind)
             defer { harness.close() }
             let (server, client) = try harness.openConnection()
+            let file = try Self.temporaryFile(RuntimeTestIO.pattern(count: 4096))
+            defer { Glibc.close(file) }
             let token: IOToken = 72
             let queued = Self.fill(server, peer: client)
-            harness.backend.waitWritable(fd: server, token: token)
+            harness.backend.sendFile(fd: server, file: file, offset: 0, count: 4096, token: token)
             try harness.pollQuietly(rounds: 2)
-            harness.backend.cancelWaitWritable(fd: server, token: token)
-            #expect(try harness.pollUntil { !$0.writables(token).isEmpty })
-            #expect(harness.sink.writables(token) == [-ECANCELED])
+            harness.backend.cancelSend(fd: server, token: token)
+            #expect(try harness.pollUntil { !$0.sends(token).isEmpty })
+            #expect(harness.sink.sends(token) == [-Int(ECANCELED)])
 
-            // Room appearing afterwards reports nothing more.
+            // Room appearing afterwards reports nothing more and sends nothing of the file.
             #expect(RuntimeTestIO.read(client, count: queued).count == queued)
             try harness.pollQuietly()
-            #expect(harness.sink.writables(token) == [-ECANCELED])
+            #expect(harness.sink.sends(token) == [-Int(ECANCELED)])
+        }
+
+        @Test("shutdownWrite sends a FIN after the bytes sent before it", arguments: backends)
+        func shutdownWriteSendsFIN(kind: BackendKind) throws {
+            let harness = try Harness(kind)
+            defer { harness.close() }
+            let (server, client) = try harness.openConnection()
+            let bytes: [UInt8] = Array("last words".utf8)
+            #expect(bytes.withUnsafeBytes { Glibc.send(server, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count)
+            harness.backend.shutdownWrite(fd: server)
+            try harness.pollQuietly(rounds: 1)
+            // `read` stops at EOF: asking for more than was sent returns exactly what was sent.
+            #expect(RuntimeTestIO.read(client, count: bytes.count + 1) == bytes)
         }
 
         @Test("stopReceiving ends the receive with ECANCELED and loses no data", arguments: backends)

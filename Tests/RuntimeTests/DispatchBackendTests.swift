@@ -476,7 +476,6 @@ private final class DispatchRecordingSink: CompletionSink {
         case receive(IOToken, [UInt8])
         case receiveEnded(IOToken, Int32)
         case sent(IOToken, Int)
-        case writable(IOToken, Int32)
     }
 
     private(set) var events: [Event] = []
@@ -486,7 +485,6 @@ private final class DispatchRecordingSink: CompletionSink {
     func receiveCompleted(token: IOToken, bytes: UnsafeRawBufferPointer) { events.append(.receive(token, Array(bytes))) }
     func receiveEnded(token: IOToken, error: Int32) { events.append(.receiveEnded(token, error)) }
     func sendCompleted(token: IOToken, result: Int) { events.append(.sent(token, result)) }
-    func writableCompleted(token: IOToken, result: Int32) { events.append(.writable(token, result)) }
 
     func accepted(_ token: IOToken) -> [Int32] {
         events.compactMap { if case .accept(token, let fd) = $0 { fd } else { nil } }

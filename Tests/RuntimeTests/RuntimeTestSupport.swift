@@ -202,7 +202,6 @@ extension RuntimeTestIO {
             case receiveCompleted(token: IOToken, count: Int)
             case receiveEnded(token: IOToken, error: Int32)
             case sendCompleted(token: IOToken, result: Int)
-            case writableCompleted(token: IOToken, result: Int32)
 
             var description: String {
                 switch self {
@@ -211,7 +210,6 @@ extension RuntimeTestIO {
                 case .receiveCompleted(let token, let count): "receiveCompleted(\(token), \(count) bytes)"
                 case .receiveEnded(let token, let error): "receiveEnded(\(token), \(error))"
                 case .sendCompleted(let token, let result): "sendCompleted(\(token), \(result))"
-                case .writableCompleted(let token, let result): "writableCompleted(\(token), \(result))"
                 }
             }
         }
@@ -230,7 +228,6 @@ extension RuntimeTestIO {
         }
         func receiveEnded(token: IOToken, error: Int32) { events.append(.receiveEnded(token: token, error: error)) }
         func sendCompleted(token: IOToken, result: Int) { events.append(.sendCompleted(token: token, result: result)) }
-        func writableCompleted(token: IOToken, result: Int32) { events.append(.writableCompleted(token: token, result: result)) }
 
         /// Results of `acceptCompleted` for `token`, in order.
         func accepted(_ token: IOToken) -> [Int32] {
@@ -251,10 +248,6 @@ extension RuntimeTestIO {
         /// Results of `sendCompleted` for `token`.
         func sends(_ token: IOToken) -> [Int] {
             events.compactMap { if case .sendCompleted(token, let result) = $0 { result } else { nil } }
-        }
-        /// Results of `writableCompleted` for `token`.
-        func writables(_ token: IOToken) -> [Int32] {
-            events.compactMap { if case .writableCompleted(token, let result) = $0 { result } else { nil } }
         }
         /// Every byte received for `token`, concatenated across completions.
         func received(_ token: IOToken) -> [UInt8] { bytes[token] ?? [] }

@@ -34,8 +34,9 @@ public enum BackendSelection {
         return configured
     }
 
-    /// Checks that `kind` can run here, creating and releasing one instance.
-    /// Returns nil when it can, the reason when it cannot.
+    /// Checks that `kind` can run here, creating and releasing one instance (for io_uring a
+    /// ring with a single 4 KiB receive buffer: the same setup calls without the 4 MiB of
+    /// buffers a loop's ring has). Returns nil when it can, the reason when it cannot.
     public static func probe(_ kind: BackendKind, environment: [String: String]) -> BackendError? {
         switch kind {
         case .ioUring:
@@ -44,7 +45,7 @@ public enum BackendSelection {
                 return BackendError(backend: .ioUring, operation: "probe", detail: "forced unavailable by \(forceIOURingUnavailableVariable)=1")
             }
             do {
-                let backend = try IOURingBackend()
+                let backend = try IOURingBackend(bufferCount: 1, bufferSize: 4096)
                 backend.shutdown()
                 return nil
             } catch {
@@ -90,11 +91,11 @@ public enum BackendSelection {
                 #endif
             }
             logger.info("backend auto: io_uring available; using io_uring")
-            return try factory(for: .ioUring, environment: environment, logger: logger, zeroCopySendThreshold: zeroCopySendThreshold)
+            return ioUringFactory(zeroCopySendThreshold: zeroCopySendThreshold)  // probed just now
         case .ioUring:
             #if os(Linux)
             if let reason = probe(.ioUring, environment: environment) { throw reason }
-            return BackendFactory(kind: .ioUring) { () throws(BackendError) in try IOURingBackend(zeroCopyThreshold: zeroCopySendThreshold) }
+            return ioUringFactory(zeroCopySendThreshold: zeroCopySendThreshold)
             #else
             throw BackendError(backend: .ioUring, operation: "select", detail: "io_uring exists on Linux only")
             #endif
@@ -107,6 +108,17 @@ public enum BackendSelection {
         case .dispatch:
             return BackendFactory(kind: .dispatch) { () throws(BackendError) in try DispatchBackend() }
         }
+    }
+}
+
+extension BackendSelection {
+    /// The io_uring factory, for a kernel already probed.
+    private static func ioUringFactory(zeroCopySendThreshold: Int?) -> BackendFactory {
+        #if os(Linux)
+        BackendFactory(kind: .ioUring) { () throws(BackendError) in try IOURingBackend(zeroCopyThreshold: zeroCopySendThreshold) }
+        #else
+        preconditionFailure("io_uring is probed unavailable off Linux")
+        #endif
     }
 }
 

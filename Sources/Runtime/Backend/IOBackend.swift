@@ -21,11 +21,9 @@ protocol CompletionSink: AnyObject {
     func receiveCompleted(token: IOToken, bytes: UnsafeRawBufferPointer)
     /// Receiving stopped: 0 for end of stream, `ECANCELED` after `stopReceiving`, else errno.
     func receiveEnded(token: IOToken, error: Int32)
-    /// A send finished: bytes written (may be fewer than asked) or `-errno`.
+    /// A send (`send` or `sendFile`) finished: bytes written (may be fewer than asked), 0 for
+    /// a file that ended first, or `-errno`.
     func sendCompleted(token: IOToken, result: Int)
-    /// A writability wait ended: ≥ 0 when the socket can take bytes (or has failed, which
-    /// the next send reports), `-errno` otherwise (`ECANCELED` after `cancelWaitWritable`).
-    func writableCompleted(token: IOToken, result: Int32)
 }
 
 /// A completion-style I/O driver: each operation is submitted once and reports through the
@@ -49,12 +47,12 @@ protocol IOBackend: AnyObject {
     func send(fd: Int32, message: UnsafeMutablePointer<msghdr>, token: IOToken)
     /// Cancels the in-flight send of `fd`; its `sendCompleted` follows with `-ECANCELED` or its result.
     func cancelSend(fd: Int32, token: IOToken)
-    /// Reports once through `writableCompleted` when socket `fd` has room for more bytes;
-    /// for a writer whose nonblocking syscall (`sendfile`) found the buffer full. It counts
-    /// as the one send of `fd` in flight.
-    func waitWritable(fd: Int32, token: IOToken)
-    /// Cancels the wait of `fd`; its `writableCompleted` follows with `-ECANCELED` or its result.
-    func cancelWaitWritable(fd: Int32, token: IOToken)
+    /// Sends `count` bytes of the regular file `file` from `offset` to socket `fd` (sendfile(2) semantics)
+    /// and reports through `sendCompleted`: the bytes sent (may be fewer than `count`), 0 when the file
+    /// ended before them, or -errno. It is the one send of `fd` in flight; `cancelSend` cancels it.
+    func sendFile(fd: Int32, file: Int32, offset: Int64, count: Int, token: IOToken)
+    /// Half-closes `fd` for writing: a FIN follows what was sent. No completion.
+    func shutdownWrite(fd: Int32)
     /// Closes `fd`. The caller guarantees that no operation on it is in flight.
     func close(fd: Int32)
     /// Waits up to `timeoutNanoseconds` (nil: until something happens, 0: do not wait),

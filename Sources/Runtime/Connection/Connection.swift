@@ -8,10 +8,10 @@ import Darwin
 ///
 /// Inbound bytes go to the `delegate` as borrowed views. Outbound bytes are queued as
 /// owned arrays and leave in gathered `sendmsg` calls, at most one in flight (more could
-/// reorder), flushed once per loop turn; file regions queued between them leave with
-/// `sendfile(2)` in their turn, and when the socket buffer is full the connection waits for
-/// writability (one backend operation) instead of retrying. The fd is closed only after
-/// every operation that refers to it has completed.
+/// reorder), flushed once per loop turn; file regions queued between them leave in their
+/// turn as the backend's `sendFile` (which waits for room itself). The connection makes no
+/// syscall on its fd: the backend does them all. The fd is closed only after every
+/// operation that refers to it has completed.
 ///
 /// Loop-confined: every member is used on `loop`'s thread only (the `@unchecked Sendable`
 /// invariant; `send`/`receive` of the app interface hop to the loop when called elsewhere).
@@ -33,15 +33,84 @@ public final class Connection: IOTarget, @unchecked Sendable {
     private(set) var token: IOToken = 0
     private let onClose: (Connection) -> Void
 
-    private enum ReceiveState { case idle, active, stopping(restart: Bool) }
-    private enum Lifecycle { case open, draining, closing, closed }
+    /// Where the connection is in its life; every transition is in the Closing section:
+    /// `open` → `draining` (requestShutdown); `open`/`draining` → `flushingThenClose`
+    /// (graceful close) → `lingering` (queue empty: FIN) → `closing` (peer's EOF or the timer;
+    /// straight from `flushingThenClose` when the peer is done or there is no linger);
+    /// any state before `closing` → `closing` (abortive close) → `closed` (nothing in flight).
+    private enum Lifecycle {
+        /// Reading and writing.
+        case open
+        /// The server is draining: the delegate finishes its current exchange, then closes.
+        case draining
+        /// A graceful close: the queue drains, then FIN (and, with `linger`, `lingering`).
+        case flushingThenClose(linger: Bool)
+        /// After our FIN: input is read and discarded until the peer's EOF or the timer, so
+        /// unread request bytes cannot turn the close into an RST that destroys the response.
+        case lingering(timer: TimerID?)
+        /// An abortive close: in-flight operations are cancelled; the fd closes when the
+        /// kernel has let go of them all.
+        case closing
+        /// The fd and the slot are released.
+        case closed
 
-    private var receiveState = ReceiveState.idle
+        /// Whether received bytes go to the delegate (and the app may pause reading).
+        var acceptsInput: Bool {
+            switch self {
+            case .open, .draining, .flushingThenClose: true
+            case .lingering, .closing, .closed: false
+            }
+        }
+        /// Whether writes are queued and sent.
+        var acceptsOutput: Bool { acceptsInput }
+        /// Whether the connection is shutting down for good (waiters are failed).
+        var isEnding: Bool {
+            switch self {
+            case .closing, .closed: true
+            case .open, .draining, .flushingThenClose, .lingering: false
+            }
+        }
+    }
+
+    /// The receive operation: at most one in flight.
+    private enum ReceiveState: Equatable {
+        /// None in flight: not started yet, or paused (`pauseReceiving`).
+        case paused
+        case active
+        /// Stopped, its `receiveEnded(ECANCELED)` still to come; `restart` starts it again then.
+        case stopping(restart: Bool)
+        /// The peer finished sending (EOF or an error on the read side); never restarted.
+        case ended
+
+        var inFlight: Bool {
+            switch self {
+            case .active, .stopping: true
+            case .paused, .ended: false
+            }
+        }
+    }
+
+    /// The write operation: at most one per socket in flight (more could reorder).
+    private enum WriteState {
+        case idle
+        /// Idle, and `flushNow` is queued on the loop for the end of this turn.
+        case flushScheduled
+        /// A gathered `send` of queued bytes.
+        case sendingBytes
+        /// A `sendFile` of the file region at the head of the queue.
+        case sendingFile
+
+        var inFlight: Bool {
+            switch self {
+            case .sendingBytes, .sendingFile: true
+            case .idle, .flushScheduled: false
+            }
+        }
+    }
+
     private var lifecycle = Lifecycle.open
-    private var wantsReceive = true
-
-    /// What a write has in flight: at most one operation per socket.
-    private enum WriteState { case idle, sending, awaitingWritable }
+    private var receiveState = ReceiveState.paused
+    private var writeState = WriteState.idle
 
     private var outbound = OutboundQueue()
     /// Bytes queued and not yet confirmed sent, file bytes included.
@@ -49,11 +118,8 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// Bytes sent since the connection opened: progress a send timeout can tell apart
     /// from a stalled reader while a large queue (a file) drains.
     public private(set) var sentBytes: UInt64 = 0
-    private var writeState = WriteState.idle
-    private var flushScheduled = false
     private var writableWaiters: [UnsafeContinuation<Void, any Error>] = []
     private var gather: UnsafeMutablePointer<msghdr>?
-    private var lingerTimer: TimerID?
 
     private static let maxGather = 32
     /// How long a closing connection keeps reading (and discarding) after its FIN, so that
@@ -79,29 +145,31 @@ public final class Connection: IOTarget, @unchecked Sendable {
     // MARK: Reading
 
     /// Whether the connection is open and not shutting down.
-    public var isOpen: Bool { lifecycle == .open }
+    public var isOpen: Bool {
+        if case .open = lifecycle { true } else { false }
+    }
 
     /// Stops reading from the socket (inbound backpressure) until `resumeReceiving`.
     public func pauseReceiving() {
-        wantsReceive = false
+        guard lifecycle.acceptsInput else { return }  // a lingering close reads on
         switch receiveState {
         case .active:
             receiveState = .stopping(restart: false)
             loop.io.stopReceiving(fd: fd, token: token)
         case .stopping:
             receiveState = .stopping(restart: false)
-        case .idle:
+        case .paused, .ended:
             break
         }
     }
 
     /// Resumes reading after `pauseReceiving`.
     public func resumeReceiving() {
-        wantsReceive = true
+        guard lifecycle.acceptsInput else { return }
         switch receiveState {
-        case .idle: if lifecycle == .open || lifecycle == .draining { startReceive() }
+        case .paused: startReceive()
         case .stopping: receiveState = .stopping(restart: true)
-        case .active: break
+        case .active, .ended: break
         }
     }
 
@@ -112,31 +180,8 @@ public final class Connection: IOTarget, @unchecked Sendable {
 
     func receiveCompleted(_ bytes: UnsafeRawBufferPointer) {
         // Bytes that raced a pause are still valid input; bytes after our FIN are discarded.
-        guard !lingering, lifecycle == .open || lifecycle == .draining else { return }
+        guard lifecycle.acceptsInput else { return }
         delegate?.connectionReceived(bytes)
-    }
-
-    func receiveEnded(error: Int32) {
-        let restart: Bool
-        if case .stopping(let wanted) = receiveState { restart = wanted } else { restart = false }
-        receiveState = .idle
-        switch lifecycle {
-        case .closing:
-            finishClose()
-        case .closed:
-            break
-        case .open, .draining:
-            if error == ECANCELED {
-                if restart && (wantsReceive || lingering) { startReceive() }
-            } else {
-                readEnded = true
-                if lingering {
-                    close(graceful: false)
-                } else {
-                    delegate?.connectionReadEnded(error: error)
-                }
-            }
-        }
     }
 
     // MARK: Writing
@@ -146,7 +191,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
 
     /// Queues `bytes` for sending; they leave at the end of the current loop turn.
     public func write(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty, lifecycle == .open || lifecycle == .draining else { return }
+        guard !bytes.isEmpty, lifecycle.acceptsOutput else { return }
         outbound.append(bytes)
         scheduleFlush()
     }
@@ -155,7 +200,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// queued after it. A region the connection owns (`closesDescriptor`) is closed once it
     /// is sent, or now when the connection no longer sends.
     public func write(_ region: FileRegion) {
-        guard region.count > 0, lifecycle == .open || lifecycle == .draining else {
+        guard region.count > 0, lifecycle.acceptsOutput else {
             region.discard()
             return
         }
@@ -164,8 +209,8 @@ public final class Connection: IOTarget, @unchecked Sendable {
     }
 
     private func scheduleFlush() {
-        if !flushScheduled && writeState == .idle {
-            flushScheduled = true
+        if case .idle = writeState {
+            writeState = .flushScheduled
             loop.scheduleFlush(self)
         }
     }
@@ -173,7 +218,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// Suspends until queued bytes fall to the low-water mark; throws `ClientDisconnected`
     /// if the connection closes first.
     public func waitUntilWritable() async throws {
-        guard lifecycle != .closed && lifecycle != .closing else { throw ClientDisconnected() }
+        guard !lifecycle.isEnding else { throw ClientDisconnected() }
         if outboundBytes <= lowWaterMark { return }
         try await withUnsafeThrowingContinuation { continuation in
             writableWaiters.append(continuation)
@@ -181,31 +226,18 @@ public final class Connection: IOTarget, @unchecked Sendable {
     }
 
     /// Sends what is queued if nothing is in flight. Called by the loop once per turn and
-    /// after each completion: bytes at the head go out as one gathered send (completed
-    /// later), file regions right here with `sendfile` until the socket buffer is full.
-    ///
-    /// After an abortive close, while the kernel lets go of the socket, the queue still gets
-    /// what the socket takes at once, but nothing waits for room.
+    /// after each completion: bytes at the head go out as one gathered send, a file region at
+    /// the head as one `sendFile`; either completes later through `sendCompleted`.
     func flushNow() {
-        flushScheduled = false
-        sending: while writeState == .idle, outbound.byteCount > 0, lifecycle != .closed {
-            guard let region = outbound.headFile else {
+        if case .flushScheduled = writeState { writeState = .idle }
+        guard case .idle = writeState, !lifecycle.isEnding else { return }
+        if outbound.byteCount > 0, lifecycle.acceptsOutput {
+            if let region = outbound.headFile {
+                writeState = .sendingFile
+                loop.io.sendFile(fd: fd, file: region.descriptor, offset: region.offset, count: region.count, token: token)
+            } else {
                 submitGather()
-                break sending
             }
-            switch FileTransfer.send(region, to: fd) {
-            case .sent(let count):
-                delivered(count)
-                if count == region.count { continue sending }
-                // Fewer bytes than asked: the buffer is full, so wait instead of an EAGAIN call.
-            case .wouldBlock:
-                break
-            case .endOfFile, .failed:
-                close(graceful: false)
-                return
-            }
-            if lifecycle == .closing { break sending }
-            awaitWritable()
         }
         afterProgress()
     }
@@ -214,7 +246,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
         let message = gather ?? makeGather()
         let count = outbound.gather(into: message.pointee.msg_iov!, capacity: Self.maxGather)
         message.pointee.msg_iovlen = numericCast(count)
-        writeState = .sending
+        writeState = .sendingBytes
         loop.io.send(fd: fd, message: message, token: token)
     }
 
@@ -222,7 +254,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// the queue's capacity) when nothing is queued or in flight. For connections that went
     /// idle: a busy one keeps both, so its sends allocate nothing.
     public func releaseIdleMemory() {
-        guard writeState == .idle, outbound.isEmpty else { return }
+        guard !writeState.inFlight, outbound.isEmpty else { return }
         outbound.releaseCapacity()
         releaseGather()
     }
@@ -235,11 +267,6 @@ public final class Connection: IOTarget, @unchecked Sendable {
         self.gather = nil
     }
 
-    private func awaitWritable() {
-        writeState = .awaitingWritable
-        loop.io.waitWritable(fd: fd, token: token)
-    }
-
     private func makeGather() -> UnsafeMutablePointer<msghdr> {
         let message = UnsafeMutablePointer<msghdr>.allocate(capacity: 1)
         message.initialize(to: msghdr())
@@ -248,7 +275,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
         return message
     }
 
-    /// A send or writability wait ended: whether the connection goes on writing. After an
+    /// A send ended: whether the connection goes on writing. After an
     /// abortive close it does not: the queue is dropped and the close may now finish.
     private func writeOperationEnded() -> Bool {
         writeState = .idle
@@ -257,32 +284,28 @@ public final class Connection: IOTarget, @unchecked Sendable {
         case .closing:
             finishClose()
             return false
-        case .open, .draining: return true
+        case .open, .draining, .flushingThenClose, .lingering: return true
         }
     }
 
+    /// A gathered send or a file send ended: bytes sent (fewer than asked: the rest goes
+    /// next), 0 for a file that ended before its region did, or `-errno`.
     func sendCompleted(result: Int) {
+        let file = if case .sendingFile = writeState { true } else { false }
         guard writeOperationEnded() else { return }
         if result < 0 {
-            if result == -Int(EAGAIN) || result == -Int(EINTR) {
+            if !file && (result == -Int(EAGAIN) || result == -Int(EINTR)) {
                 flushNow()
             } else {
                 close(graceful: false)
             }
             return
         }
-        delivered(result)
-        flushNow()
-    }
-
-    /// The socket can take more bytes (`result` ≥ 0, also when it failed: the next send
-    /// reports that) or the wait ended with `-errno` (`ECANCELED` after a close).
-    func writableCompleted(result: Int32) {
-        guard writeOperationEnded() else { return }
-        if result < 0 {
-            close(graceful: false)
+        if result == 0 && file {
+            close(graceful: false)  // the file shrank after it was queued
             return
         }
+        delivered(result)
         flushNow()
     }
 
@@ -300,25 +323,39 @@ public final class Connection: IOTarget, @unchecked Sendable {
             writableWaiters.removeAll()
             for waiter in waiters { waiter.resume() }
         }
-        if outboundBytes == 0, closeWhenFlushed { beginLinger() }
+        if outboundBytes == 0, case .flushingThenClose = lifecycle { beginLinger() }
     }
 
     // MARK: Closing
 
-    /// A graceful close waits for the queue to drain.
-    private var closeWhenFlushed = false
-    /// Whether that close reads (and discards) input after its FIN, see `beginLinger`.
-    private var lingerAfterFlush = true
-    /// After our FIN: input is discarded until the peer's EOF or the linger timer.
-    private var lingering = false
-    /// The peer finished sending (EOF or an error on the read side).
-    private var readEnded = false
-
     /// The server is draining: the delegate finishes its current exchange, then closes.
     func requestShutdown() {
-        guard lifecycle == .open else { return }
+        guard case .open = lifecycle else { return }
         lifecycle = .draining
         delegate?.connectionShutdownRequested()
+    }
+
+    /// The receive ended: `ECANCELED` after a stop, else the peer finished (0 for EOF).
+    func receiveEnded(error: Int32) {
+        let restart = receiveState == .stopping(restart: true)
+        receiveState = .paused
+        switch lifecycle {
+        case .closing:
+            finishClose()
+        case .closed:
+            break
+        case .open, .draining, .flushingThenClose, .lingering:
+            if error == ECANCELED {
+                if restart { startReceive() }
+                return
+            }
+            receiveState = .ended
+            if case .lingering = lifecycle {
+                close(graceful: false)  // the peer's EOF: nothing unread is left to protect
+            } else {
+                delegate?.connectionReadEnded(error: error)
+            }
+        }
     }
 
     /// Closes the connection. Graceful: send what is queued, then FIN, then (with `linger`)
@@ -327,63 +364,59 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// and close as soon as the kernel has let go.
     public func close(graceful: Bool = true, linger: Bool = true) {
         switch lifecycle {
-        case .closed, .closing: return
-        case .open, .draining: break
-        }
-        if graceful {
-            lingerAfterFlush = linger
-            closeWhenFlushed = true
-            if outboundBytes == 0 { beginLinger() }
+        case .closed, .closing:
             return
+        case .open, .draining, .flushingThenClose:
+            if graceful {
+                lifecycle = .flushingThenClose(linger: linger)
+                if outboundBytes == 0 { beginLinger() }
+                return
+            }
+        case .lingering(let timer):
+            guard !graceful else { return }  // the FIN is out already
+            if let timer { loop.cancelTimer(timer) }
         }
         lifecycle = .closing
-        if let lingerTimer { loop.cancelTimer(lingerTimer) }
         failWaiters()
-        if case .active = receiveState {
+        switch receiveState {
+        case .active:
             receiveState = .stopping(restart: false)
             loop.io.stopReceiving(fd: fd, token: token)
+        case .stopping:
+            receiveState = .stopping(restart: false)
+        case .paused, .ended:
+            break
         }
-        switch writeState {
-        case .idle: break
-        case .sending: loop.io.cancelSend(fd: fd, token: token)
-        case .awaitingWritable: loop.io.cancelWaitWritable(fd: fd, token: token)
-        }
+        if writeState.inFlight { loop.io.cancelSend(fd: fd, token: token) }
         finishClose()
     }
 
     /// All data is out: half-close, keep draining input until EOF or the linger timeout.
     private func beginLinger() {
-        closeWhenFlushed = false
-        guard lifecycle == .open || lifecycle == .draining else { return }
-        if readEnded || !lingerAfterFlush {
+        guard case .flushingThenClose(let linger) = lifecycle else { return }
+        if receiveState == .ended || !linger {
             close(graceful: false)  // nothing unread to protect: close right after the flush
             return
         }
-        #if canImport(Glibc)
-        _ = shutdown(fd, Int32(SHUT_WR))
-        #else
-        _ = shutdown(fd, SHUT_WR)
-        #endif
+        loop.io.shutdownWrite(fd: fd)
         // Input is discarded from now on; the peer's EOF (or an error, or the timer) ends it.
-        lingering = true
-        lingerTimer = loop.scheduleTimer(afterNanoseconds: Self.lingerNanoseconds) { [weak self] in
-            self?.lingerTimer = nil
-            self?.close(graceful: false)
+        let timer = loop.scheduleTimer(afterNanoseconds: Self.lingerNanoseconds) { [weak self] in
+            guard let self, case .lingering = self.lifecycle else { return }
+            self.lifecycle = .lingering(timer: nil)  // fired: nothing left to cancel
+            self.close(graceful: false)
         }
+        lifecycle = .lingering(timer: timer)
         switch receiveState {
-        case .idle: startReceive()
+        case .paused: startReceive()
         case .stopping: receiveState = .stopping(restart: true)
-        case .active: break
+        case .active, .ended: break
         }
     }
-
 
     /// Releases the fd and the slot once no receive and no write refer to them, and closes
     /// the files the queue still owns.
     private func finishClose() {
-        guard lifecycle == .closing else { return }
-        if case .idle = receiveState {} else { return }
-        if writeState != .idle { return }
+        guard case .closing = lifecycle, !receiveState.inFlight, !writeState.inFlight else { return }
         lifecycle = .closed
         loop.io.close(fd: fd)
         loop.unregister(token)
@@ -402,12 +435,11 @@ public final class Connection: IOTarget, @unchecked Sendable {
     }
 
     func loopStopped() {
-        if lifecycle != .closed {
-            lifecycle = .closing
-            failWaiters()
-            receiveState = .idle
-            writeState = .idle
-            finishClose()
-        }
+        if case .closed = lifecycle { return }
+        lifecycle = .closing
+        failWaiters()
+        receiveState = .paused
+        writeState = .idle
+        finishClose()
     }
 }

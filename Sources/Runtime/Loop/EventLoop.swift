@@ -113,7 +113,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
             #if os(Linux)
             ringway_set_thread_name("ringway-loop-\(self.index)")
             #endif
-            FileTransfer.blockBrokenPipeSignal()  // connections call sendfile(2) on this thread
+            FileTransfer.blockBrokenPipeSignal()  // backends call sendfile(2) on this thread
             self.threadRunning.store(true, ordering: .releasing)
             started.signal()
             self.runLoop()
@@ -312,9 +312,6 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
         registry.remove(token)
     }
 
-    /// The number of registered targets (listeners and connections).
-    var registeredCount: Int { registry.count }
-
     /// All registered targets, for shutdown.
     func forEachTarget(_ body: (any IOTarget) -> Void) {
         assertInLoop()
@@ -350,9 +347,6 @@ extension EventLoop: CompletionSink {
     }
     func sendCompleted(token: IOToken, result: Int) {
         registry[token]?.sendCompleted(result: result)
-    }
-    func writableCompleted(token: IOToken, result: Int32) {
-        registry[token]?.writableCompleted(result: result)
     }
 }
 

@@ -6,7 +6,6 @@ protocol IOTarget: AnyObject {
     func receiveCompleted(_ bytes: UnsafeRawBufferPointer)
     func receiveEnded(error: Int32)
     func sendCompleted(result: Int)
-    func writableCompleted(result: Int32)
     /// The loop is stopping: release what is left without waiting for the kernel.
     func loopStopped()
 }
@@ -17,7 +16,6 @@ extension IOTarget {
     func receiveCompleted(_ bytes: UnsafeRawBufferPointer) {}
     func receiveEnded(error: Int32) {}
     func sendCompleted(result: Int) {}
-    func writableCompleted(result: Int32) {}
 }
 
 /// A slab of registered targets addressed by `IOToken` (slot index + generation), so a

@@ -12,49 +12,38 @@ import Darwin
 /// (`blockBrokenPipeSignal`), so it stays pending on the thread instead, and a transfer that
 /// fails with `EPIPE` takes that pending signal back.
 enum FileTransfer {
-    /// What one call did.
-    enum Outcome: Equatable {
-        /// This many bytes went out (fewer than asked when the socket buffer filled).
-        case sent(Int)
-        /// The socket buffer is full: nothing went out; wait until it is writable.
-        case wouldBlock
-        /// The file ended before the region did: it shrank after it was queued.
-        case endOfFile
-        /// The socket (`EPIPE`, `ECONNRESET`, …) or the file (`EIO`, …) failed.
-        case failed(Int32)
-    }
-
-    /// Sends what the kernel takes of `region` (not empty) to `socket`, starting at the
-    /// region's offset (the file position is neither used nor moved).
-    static func send(_ region: FileRegion, to socket: Int32) -> Outcome {
+    /// Sends what the kernel takes of `count` bytes (> 0) of `file` from `offset` to the
+    /// nonblocking `socket` (the file position is neither used nor moved). Returns the bytes
+    /// sent (fewer than asked when the socket buffer filled), 0 when the file ended before
+    /// them (it shrank after it was queued), or `-errno` (`-EAGAIN`: the buffer is full).
+    static func send(socket: Int32, file: Int32, offset: Int64, count: Int) -> Int {
         while true {
             #if canImport(Glibc)
-            var offset = off_t(region.offset)
-            let result = sendfile(socket, region.descriptor, &offset, region.count)
-            if result > 0 { return .sent(result) }
-            if result == 0 { return .endOfFile }
+            var position = off_t(offset)
+            let result = sendfile(socket, file, &position, count)
+            if result >= 0 { return result }
             let code = errno
             #else
             // Darwin: file first, socket second; `length` returns what was sent, also with EAGAIN.
-            var length = off_t(region.count)
-            let result = sendfile(region.descriptor, socket, off_t(region.offset), &length, nil, 0)
-            if length > 0 { return .sent(Int(length)) }
-            if result == 0 { return .endOfFile }
+            var length = off_t(count)
+            let result = sendfile(file, socket, off_t(offset), &length, nil, 0)
+            if length > 0 { return Int(length) }
+            if result == 0 { return 0 }
             let code = errno
             #endif
             switch code {
             case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
+            case EWOULDBLOCK: return -Int(EAGAIN)
             case EPIPE:
                 takeBackBrokenPipeSignal()
-                return .failed(code)
-            default: return .failed(code)
+                return -Int(code)
+            default: return -Int(code)
             }
         }
     }
 
     /// Blocks `SIGPIPE` on the calling thread (and threads it starts later). Called by every
-    /// loop thread before it runs, since connections call `send` there.
+    /// loop thread before it runs, since the readiness backends call `send` there.
     static func blockBrokenPipeSignal() {
         var signals = sigset_t()
         sigemptyset(&signals)

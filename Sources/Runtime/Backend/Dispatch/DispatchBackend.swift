@@ -10,7 +10,7 @@ import Darwin
 /// platform Swift runs on (no epoll, eventfd or io_uring here).
 ///
 /// Dispatch watches the descriptors: one read source per fd with accept or receive interest,
-/// one write source per fd with a send or a writability wait waiting for room, all on one
+/// one write source per fd with a send waiting for room, all on one
 /// private serial queue.
 /// Their handlers run on that queue, never on the loop, so they only record "this source
 /// fired" in a `Mutex`-protected list, suspend their source and wake the loop, which sleeps
@@ -40,8 +40,8 @@ final class DispatchBackend: IOBackend {
         /// (and its iovecs and bytes) alive until `sendCompleted`; this reference is dropped
         /// before that completion is delivered or queued (done, cancelled, closed).
         var sendMessage: UnsafeMutablePointer<msghdr>?
-        /// A writability wait (`waitWritable`), reported when the write source fires.
-        var writableToken: IOToken?
+        /// A file send waiting for room (`sendFile`).
+        var sendFile: (file: Int32, offset: Int64, count: Int)?
         var readSource: WatchedSource?
         var writeSource: WatchedSource?
         /// The last accept batch or `recv` suggests more is waiting: handled again next turn
@@ -56,7 +56,7 @@ final class DispatchBackend: IOBackend {
         init(fd: Int32) { self.fd = fd }
 
         var wantsRead: Bool { acceptToken != nil || receiveToken != nil }
-        var wantsWrite: Bool { sendToken != nil || writableToken != nil }
+        var wantsWrite: Bool { sendToken != nil }
     }
 
     /// One Dispatch source and the suspensions the loop knows of: its own `suspend()` calls
@@ -73,7 +73,6 @@ final class DispatchBackend: IOBackend {
     /// `poll` so handlers never re-enter themselves.
     private enum Queued {
         case sent(IOToken, Int)
-        case writable(IOToken, Int32)
         case receiveEnded(IOToken, Int32)
         case acceptEnded(IOToken, Int32)
     }
@@ -182,21 +181,34 @@ final class DispatchBackend: IOBackend {
         guard let watch = existingWatch(fd), watch.sendToken == token else { return }
         watch.sendToken = nil
         watch.sendMessage = nil
+        watch.sendFile = nil
         updateWriteSource(watch)
         queued.append(.sent(token, -Int(ECANCELED)))
     }
 
-    func waitWritable(fd: Int32, token: IOToken) {
-        // The caller's syscall just found the buffer full: the write source fires on room.
-        let watch = watch(for: fd)
-        // A hung-up socket counts as writable, as epoll reports it: the caller's next syscall
-        // gets the error. Dispatch would never fire for it (see `hungUp`).
-        if watch.hungUp {
-            queued.append(.writable(token, 0))
+    func sendFile(fd: Int32, file: Int32, offset: Int64, count: Int, token: IOToken) {
+        let result = FileTransfer.send(socket: fd, file: file, offset: offset, count: count)
+        guard result == -Int(EAGAIN) else {
+            queued.append(.sent(token, result))
             return
         }
-        watch.writableToken = token
+        let watch = watch(for: fd)
+        // Dispatch would never report room on a hung-up socket (see `hungUp`).
+        if watch.hungUp {
+            queued.append(.sent(token, -Int(EPIPE)))
+            return
+        }
+        watch.sendToken = token
+        watch.sendFile = (file, offset, count)
         updateWriteSource(watch)
+    }
+
+    func shutdownWrite(fd: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+        #else
+        _ = Darwin.shutdown(fd, SHUT_WR)
+        #endif
     }
 
     /// Whether `fd` has hung up or failed (POLLHUP/POLLERR), without waiting.
@@ -217,14 +229,6 @@ final class DispatchBackend: IOBackend {
         return ready == 1 && request.revents & Int16(POLLHUP | POLLERR) != 0
     }
 
-    func cancelWaitWritable(fd: Int32, token: IOToken) {
-        // Not pending here means its result is already queued (or delivered).
-        guard let watch = existingWatch(fd), watch.writableToken == token else { return }
-        watch.writableToken = nil
-        updateWriteSource(watch)
-        queued.append(.writable(token, -ECANCELED))
-    }
-
     func close(fd: Int32) {
         guard let watch = existingWatch(fd) else {
             closeDescriptor(fd)
@@ -240,7 +244,7 @@ final class DispatchBackend: IOBackend {
         watch.closed = true
         watch.sendToken = nil
         watch.sendMessage = nil
-        watch.writableToken = nil
+        watch.sendFile = nil
         let sources = [watch.readSource, watch.writeSource].compactMap { $0 }
         watch.readSource = nil
         watch.writeSource = nil
@@ -279,7 +283,7 @@ final class DispatchBackend: IOBackend {
         settle(&watch.readSource!, armed: armed)
     }
 
-    /// Arms the write source while a send or a writability wait waits for room.
+    /// Arms the write source while a send waits for room.
     private func updateWriteSource(_ watch: Watch) {
         guard !watch.closed else { return }
         let armed = watch.wantsWrite
@@ -375,7 +379,6 @@ final class DispatchBackend: IOBackend {
             for completion in completions {
                 switch completion {
                 case .sent(let token, let result): sink.sendCompleted(token: token, result: result)
-                case .writable(let token, let result): sink.writableCompleted(token: token, result: result)
                 case .receiveEnded(let token, let error): sink.receiveEnded(token: token, error: error)
                 case .acceptEnded(let token, let error): sink.acceptEnded(token: token, error: error)
                 }
@@ -453,28 +456,32 @@ final class DispatchBackend: IOBackend {
     }
 
     private func handleWritable(_ watch: Watch, sink: any CompletionSink) {
-        if let token = watch.writableToken {
-            // Cleared (and the source settled) first: the sink may wait again at once.
-            watch.writableToken = nil
-            updateWriteSource(watch)
-            sink.writableCompleted(token: token, result: 0)
-            return
-        }
-        guard let token = watch.sendToken, let message = watch.sendMessage else {
+        guard let token = watch.sendToken else {
             updateWriteSource(watch)
             return
         }
-        // `message` is still alive: the caller keeps it until this send's `sendCompleted`.
-        let result = sendmsg(watch.fd, message, Self.sendFlags)
-        let code = result >= 0 ? 0 : errno
-        if result < 0 && (code == EAGAIN || code == EWOULDBLOCK || code == EINTR) {
+        var result: Int
+        if let message = watch.sendMessage {
+            // `message` is still alive: the caller keeps it until this send's `sendCompleted`.
+            let sent = sendmsg(watch.fd, message, Self.sendFlags)
+            result = sent >= 0 ? sent : -Int(errno)
+            if result == -Int(EINTR) || result == -Int(EWOULDBLOCK) { result = -Int(EAGAIN) }
+        } else if let region = watch.sendFile {
+            result = FileTransfer.send(socket: watch.fd, file: region.file, offset: region.offset, count: region.count)
+        } else {
+            result = -Int(EAGAIN)
+        }
+        // A hung-up socket would never report room again (see `hungUp`).
+        if result == -Int(EAGAIN) && watch.hungUp { result = -Int(EPIPE) }
+        if result == -Int(EAGAIN) {
             updateWriteSource(watch)
             return
         }
         watch.sendToken = nil
         watch.sendMessage = nil
+        watch.sendFile = nil
         updateWriteSource(watch)
-        sink.sendCompleted(token: token, result: result >= 0 ? result : -Int(code))
+        sink.sendCompleted(token: token, result: result)
     }
 
     func makeWaker() -> any LoopWaker { DispatchWaker(readiness: readiness) }

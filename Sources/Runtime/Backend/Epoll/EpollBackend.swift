@@ -18,17 +18,16 @@ final class EpollBackend: IOBackend {
         var receiveToken: IOToken?
         var sendToken: IOToken?
         var sendMessage: UnsafeMutablePointer<msghdr>?
-        var writableToken: IOToken?
+        var sendFile: (file: Int32, offset: Int64, count: Int)?
         var registeredEvents: UInt32 = 0
-        var isEmpty: Bool { acceptToken == nil && receiveToken == nil && sendToken == nil && writableToken == nil }
-        var wantsOut: Bool { sendToken != nil || writableToken != nil }
+        var isEmpty: Bool { acceptToken == nil && receiveToken == nil && sendToken == nil }
+        var wantsOut: Bool { sendToken != nil }
     }
 
     /// A completion produced outside `epoll_wait` (an immediate send, a stop), delivered at
     /// the start of the next `poll` so handlers never re-enter themselves.
     private enum Ready {
         case sent(IOToken, Int)
-        case writable(IOToken, Int32)
         case receiveEnded(IOToken, Int32)
         case acceptEnded(IOToken, Int32)
     }
@@ -38,6 +37,9 @@ final class EpollBackend: IOBackend {
     private var wakeFD: Int32 { wakeEvent.fd }
     private var interests: [Interest?] = []
     private var ready: [Ready] = []
+    /// Invariant: allocated in `init`, deallocated once in `shutdown`; used only on the loop
+    /// thread, by one `recv` at a time, and the view handed to the sink is valid only during
+    /// that `receiveCompleted` call (documented by `CompletionSink`).
     private let receiveBuffer: UnsafeMutableRawBufferPointer
     private var events: UnsafeMutablePointer<epoll_event>
     private static let maxEvents = 256
@@ -123,26 +125,26 @@ final class EpollBackend: IOBackend {
                 wasPending = true
                 $0.sendToken = nil
                 $0.sendMessage = nil
+                $0.sendFile = nil
             }
         }
         if wasPending { ready.append(.sent(token, -Int(ECANCELED))) }
     }
 
-    func waitWritable(fd: Int32, token: IOToken) {
-        // The caller's syscall just found the buffer full: level-triggered EPOLLOUT reports
-        // the room that appears from here on.
-        withInterest(fd) { $0.writableToken = token }
+    func sendFile(fd: Int32, file: Int32, offset: Int64, count: Int, token: IOToken) {
+        let result = FileTransfer.send(socket: fd, file: file, offset: offset, count: count)
+        if result == -Int(EAGAIN) {
+            withInterest(fd) {
+                $0.sendToken = token
+                $0.sendFile = (file, offset, count)
+            }
+        } else {
+            ready.append(.sent(token, result))
+        }
     }
 
-    func cancelWaitWritable(fd: Int32, token: IOToken) {
-        var wasPending = false
-        withInterest(fd) {
-            if $0.writableToken == token {
-                wasPending = true
-                $0.writableToken = nil
-            }
-        }
-        if wasPending { ready.append(.writable(token, -ECANCELED)) }
+    func shutdownWrite(fd: Int32) {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
     func close(fd: Int32) {
@@ -185,7 +187,6 @@ final class EpollBackend: IOBackend {
             for completion in batch {
                 switch completion {
                 case .sent(let token, let result): sink.sendCompleted(token: token, result: result)
-                case .writable(let token, let result): sink.writableCompleted(token: token, result: result)
                 case .receiveEnded(let token, let error): sink.receiveEnded(token: token, error: error)
                 case .acceptEnded(let token, let error): sink.acceptEnded(token: token, error: error)
                 }
@@ -220,21 +221,25 @@ final class EpollBackend: IOBackend {
             }
             return
         }
-        if let token = interest.sendToken, let message = interest.sendMessage,
-           events & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
-            let result = sendmsg(fd, message, Int32(MSG_NOSIGNAL))
-            if result >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
-                let outcome = result >= 0 ? result : -Int(errno)
+        if let token = interest.sendToken, events & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
+            var outcome: Int
+            if let message = interest.sendMessage {
+                let result = sendmsg(fd, message, Int32(MSG_NOSIGNAL))
+                outcome = result >= 0 ? result : -Int(errno)
+                if outcome == -Int(EINTR) { outcome = -Int(EAGAIN) }
+            } else if let region = interest.sendFile {
+                outcome = FileTransfer.send(socket: fd, file: region.file, offset: region.offset, count: region.count)
+            } else {
+                outcome = -Int(EAGAIN)
+            }
+            if outcome != -Int(EAGAIN) {
                 withInterest(fd) {
                     $0.sendToken = nil
                     $0.sendMessage = nil
+                    $0.sendFile = nil
                 }
                 sink.sendCompleted(token: token, result: outcome)
             }
-        }
-        if let token = interest.writableToken, events & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 {
-            withInterest(fd) { $0.writableToken = nil }
-            sink.writableCompleted(token: token, result: 0)
         }
         guard let current = interests[Int(fd)], let token = current.receiveToken,
               events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 else { return }

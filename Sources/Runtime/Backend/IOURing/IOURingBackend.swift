@@ -3,8 +3,9 @@ import CURing
 import Glibc
 
 /// The io_uring backend: multishot accept, multishot recv into a provided-buffer ring,
-/// `sendmsg` gather writes, one-shot `POLLOUT` polls for writability waits, async cancel,
-/// and an eventfd polled by a multishot poll for cross-thread wakeups.
+/// `sendmsg` gather writes, `sendfile(2)` at once with a one-shot `POLLOUT` poll when the
+/// socket buffer is full, `SHUTDOWN`, async cancel, and an eventfd polled by a multishot
+/// poll for cross-thread wakeups.
 ///
 /// The ring is set up as the liburing authors recommend for one-thread-per-ring servers:
 /// `SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL`, CQ four times the SQ, registered ring fd,
@@ -14,7 +15,7 @@ final class IOURingBackend: IOBackend {
 
     /// The operation a CQE belongs to, kept in the top byte of `user_data`.
     private enum Operation: UInt64 {
-        case accept = 1, receive, send, cancel, wake, sendZeroCopy, writable
+        case accept = 1, receive, send, cancel, wake, sendZeroCopy, sendFile, shutdown
     }
 
     /// Sends of at least this many bytes go out with `SENDMSG_ZC` (nil: never), see
@@ -49,6 +50,25 @@ final class IOURingBackend: IOBackend {
     private var receivesToRearm: [(fd: Int32, token: IOToken)] = []
     /// Completions produced outside the kernel (a stop for a receive waiting to be re-armed).
     private var syntheticReceiveEnds: [IOToken] = []
+    /// A file send waiting for room: the `POLLOUT` poll of `fd` is in flight; `sendfile`
+    /// is retried when it fires.
+    private struct FileSend {
+        let fd: Int32
+        let file: Int32
+        let offset: Int64
+        let count: Int
+    }
+    private var fileSends: [IOToken: FileSend] = [:]
+    /// Results of file sends that finished at once, delivered by the next `poll` (never
+    /// re-entrant).
+    private var immediateSends: [(token: IOToken, result: Int)] = []
+    /// `immediateSends` being delivered (swapped, so neither array reallocates per turn).
+    private var deliveringSends: [(token: IOToken, result: Int)] = []
+    /// A `SHUTDOWN` is queued but not submitted: `close(fd:)` submits it first, so it never
+    /// meets a closed (or reused) descriptor number.
+    private var shutdownQueued = false
+    /// Whether the kernel has `IORING_OP_SHUTDOWN` (5.11); else `shutdown(2)`.
+    private var ringShutdown = false
     private var wakeCounter: UInt64 = 0
     /// CQE pointers peeked per batch; allocated once (a 2 KiB temporary would be a heap
     /// allocation per poll).
@@ -99,6 +119,7 @@ final class IOURingBackend: IOBackend {
         }
         try Self.requireOpcodes(&ring)
         if ringway_uring_probe_opcode(&ring, Int32(IORING_OP_SENDMSG_ZC.rawValue)) != 1 { self.zeroCopyThreshold = nil }
+        ringShutdown = ringway_uring_probe_opcode(&ring, Int32(IORING_OP_SHUTDOWN.rawValue)) == 1
         armWakePoll()
     }
 
@@ -206,17 +227,35 @@ final class IOURingBackend: IOBackend {
     }
 
     func cancelSend(fd: Int32, token: IOToken) {
-        cancel(Self.userData(zeroCopySends[token] != nil ? .sendZeroCopy : .send, token))
+        let operation: Operation = zeroCopySends[token] != nil ? .sendZeroCopy : fileSends[token] != nil ? .sendFile : .send
+        cancel(Self.userData(operation, token))
     }
 
-    func waitWritable(fd: Int32, token: IOToken) {
+    func sendFile(fd: Int32, file: Int32, offset: Int64, count: Int, token: IOToken) {
+        let result = FileTransfer.send(socket: fd, file: file, offset: offset, count: count)
+        if result == -Int(EAGAIN) {
+            fileSends[token] = FileSend(fd: fd, file: file, offset: offset, count: count)
+            armFilePoll(fd: fd, token: token)
+        } else {
+            immediateSends.append((token, result))
+        }
+    }
+
+    private func armFilePoll(fd: Int32, token: IOToken) {
         let sqe = nextSQE()
         io_uring_prep_poll_add(sqe, fd, UInt32(POLLOUT))
-        io_uring_sqe_set_data64(sqe, Self.userData(.writable, token))
+        io_uring_sqe_set_data64(sqe, Self.userData(.sendFile, token))
     }
 
-    func cancelWaitWritable(fd: Int32, token: IOToken) {
-        cancel(Self.userData(.writable, token))
+    func shutdownWrite(fd: Int32) {
+        guard ringShutdown else {
+            _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+            return
+        }
+        let sqe = nextSQE()
+        io_uring_prep_shutdown(sqe, fd, Int32(SHUT_WR))
+        io_uring_sqe_set_data64(sqe, Self.userData(.shutdown, 0))
+        shutdownQueued = true
     }
 
     private func cancel(_ target: UInt64) {
@@ -226,6 +265,12 @@ final class IOURingBackend: IOBackend {
     }
 
     func close(fd: Int32) {
+        if shutdownQueued {
+            // A submitted SHUTDOWN holds its own file reference; an unsubmitted one would
+            // look the number up later.
+            shutdownQueued = false
+            _ = io_uring_submit(&ring)
+        }
         if !zeroCopyCopied.isEmpty { zeroCopyCopied.remove(fd) }  // the number may be reused
         _ = Glibc.close(fd)
     }
@@ -233,6 +278,15 @@ final class IOURingBackend: IOBackend {
     func poll(timeoutNanoseconds: Int64?, sink: any CompletionSink) throws(BackendError) {
         for token in syntheticReceiveEnds { sink.receiveEnded(token: token, error: ECANCELED) }
         syntheticReceiveEnds.removeAll(keepingCapacity: true)
+        var timeoutNanoseconds = timeoutNanoseconds
+        if !immediateSends.isEmpty {
+            swap(&immediateSends, &deliveringSends)
+            for send in deliveringSends { sink.sendCompleted(token: send.token, result: send.result) }
+            deliveringSends.removeAll(keepingCapacity: true)
+            // Their handlers may have queued work (flushes, more sends) for this turn: no sleep.
+            timeoutNanoseconds = 0
+        }
+        shutdownQueued = false
 
         var cqe: UnsafeMutablePointer<io_uring_cqe>? = nil
         let result: Int32
@@ -317,15 +371,25 @@ final class IOURingBackend: IOBackend {
                 zeroCopySends[token] = nil
                 sink.sendCompleted(token: token, result: Int(result))
             }
-        case .writable:
-            sink.writableCompleted(token: token, result: result)
+        case .sendFile:
+            guard let send = fileSends[token] else { break }
+            var outcome = Int(result)
+            if result >= 0 {
+                outcome = FileTransfer.send(socket: send.fd, file: send.file, offset: send.offset, count: send.count)
+                if outcome == -Int(EAGAIN) {
+                    armFilePoll(fd: send.fd, token: token)
+                    break
+                }
+            }
+            fileSends[token] = nil
+            sink.sendCompleted(token: token, result: outcome)
         case .accept:
             if result >= 0 || more { sink.acceptCompleted(token: token, result: result) }
             if !more { sink.acceptEnded(token: token, error: result < 0 ? -result : 0) }
         case .wake:
             _ = read(wakeFD, &wakeCounter, 8)
             if !more { armWakePoll() }
-        case .cancel, .none:
+        case .cancel, .shutdown, .none:
             break
         }
     }
