@@ -28,7 +28,6 @@ final class InMemoryBackend: IOBackend {
         case received(IOToken, [UInt8])
         case receiveEnded(IOToken, Int32)
         case sent(IOToken, Int)
-        case writable(IOToken, Int32)
     }
 
     // MARK: Operations (loop thread)
@@ -65,14 +64,6 @@ final class InMemoryBackend: IOBackend {
 
     func cancelSend(fd: Int32, token: IOToken) {
         network.state.withLock { $0.pipes[fd]?.sendCancelRequested = true }
-    }
-
-    func waitWritable(fd: Int32, token: IOToken) {
-        setPendingSend(fd, .init(token: token, kind: .writable))
-    }
-
-    func cancelWaitWritable(fd: Int32, token: IOToken) {
-        cancelSend(fd: fd, token: token)
     }
 
     func shutdownWrite(fd: Int32) {
@@ -122,7 +113,6 @@ final class InMemoryBackend: IOBackend {
             case .received(let token, let bytes): bytes.withUnsafeBytes { sink.receiveCompleted(token: token, bytes: $0) }
             case .receiveEnded(let token, let error): sink.receiveEnded(token: token, error: error)
             case .sent(let token, let result): sink.sendCompleted(token: token, result: result)
-            case .writable(let token, let result): sink.writableCompleted(token: token, result: result)
             }
         }
     }
@@ -184,12 +174,12 @@ final class InMemoryBackend: IOBackend {
         if pipe.sendCancelRequested {
             pipe.pendingSend = nil
             pipe.sendCancelRequested = false
-            completions.append(send.kind.isWritable ? .writable(send.token, -ECANCELED) : .sent(send.token, -Int(ECANCELED)))
+            completions.append(.sent(send.token, -Int(ECANCELED)))
             return
         }
         if pipe.reset || pipe.outboundEnded {
             pipe.pendingSend = nil
-            completions.append(send.kind.isWritable ? .writable(send.token, 0) : .sent(send.token, -Int(EPIPE)))
+            completions.append(.sent(send.token, -Int(EPIPE)))
             return
         }
         // A client that closed its end discards what arrives (the kernel would, then reset).
@@ -197,8 +187,6 @@ final class InMemoryBackend: IOBackend {
         guard room > 0 else { return }  // a full window: the send waits for the client to read
         pipe.pendingSend = nil
         switch send.kind {
-        case .writable:
-            completions.append(.writable(send.token, 0))
         case .gather(let list):
             let message = list.message
             var copied = 0
@@ -252,8 +240,4 @@ final class InMemoryBackend: IOBackend {
 private struct InMemoryWaker: LoopWaker {
     let network: InMemoryNetwork
     func wake() { network.wake() }
-}
-
-extension InMemoryNetwork.PendingSend.Kind {
-    var isWritable: Bool { if case .writable = self { true } else { false } }
 }

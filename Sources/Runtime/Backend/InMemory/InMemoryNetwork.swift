@@ -77,7 +77,6 @@ package final class InMemoryNetwork: Sendable {
         enum Kind {
             case gather(GatherList)
             case file(descriptor: Int32, offset: Int64, count: Int)
-            case writable
         }
         var token: IOToken
         var kind: Kind
