@@ -7,8 +7,12 @@ import RingwayCore
 ///                 ├─▶ body(remaining) ─▶ end ─────────────────────▶ idle
 ///                 └─▶ chunkSize ─▶ chunkData ─▶ CR LF ─▶ chunkSize ─┐
 ///                          └── size 0 ─▶ trailers ─▶ end ──────────▶ idle
+///   idle ── 0x16 ─▶ tlsRecordHeader ── 0x03, 0x00…0x04 ─▶ failed (tlsHandshake)
 ///   any ── malformed bytes ─▶ failed (terminal: every later call throws the same error)
 /// ```
+///
+/// A request whose first byte cannot start a method fails at that byte (`binaryData`,
+/// `invalidMethod`); `0x16` waits for at most two more bytes to tell a TLS record header.
 ///
 /// A head or chunk line that arrives whole is parsed straight from the caller's buffer; only a
 /// partial one is copied into `pending` until its end arrives. The parser is strict: lines end
