@@ -9,13 +9,19 @@ public import ServiceLifecycle
 import Synchronization
 
 /// A Ringway server: lifespan, event loops on the selected backend, HTTP/1.1, graceful
-/// shutdown. A swift-service-lifecycle `Service`: run it in a `ServiceGroup` to get
-/// SIGTERM/SIGINT handling, or call `run()` and `shutdown()` yourself.
+/// shutdown. `runService()` runs it until SIGTERM or SIGINT and shuts down gracefully; it is
+/// also a swift-service-lifecycle `Service` to put in your own `ServiceGroup`, or call
+/// `run()` and `shutdown()` yourself (a plain `run()` does not watch signals).
 ///
 /// ```swift
 /// let server = Server(app: hello, configuration: .init(host: "0.0.0.0", port: 8000))
-/// try await server.run()
+/// try await server.runService()
 /// ```
+///
+/// The server takes its configuration only: it reads no command-line flag and no
+/// `RINGWAY_BACKEND`. A program that offers those resolves them into
+/// `configuration.backend` with `BackendSelection.resolve(flag:environment:configured:)`
+/// (as the `ringway` CLI does).
 public final class Server: Service, Sendable {
     /// The listening configuration.
     public let configuration: ServerConfiguration
@@ -25,8 +31,6 @@ public final class Server: Service, Sendable {
     public let websocket: WebSocketConfiguration?
     private let application: any Application
     private let logger: Logger
-    private let environment: [String: String]
-    private let backendFlag: String?
     /// Set for a test client's server: the in-memory network it serves instead of sockets.
     private let inMemory: InMemoryNetwork?
     private let clock: VirtualClock?
@@ -43,26 +47,19 @@ public final class Server: Service, Sendable {
         var stopWaiter: CheckedContinuation<Void, Never>?
     }
 
-    /// - Parameters:
-    ///   - backendFlag: a `--backend` value from the command line, which takes precedence
-    ///     over `RINGWAY_BACKEND` and `configuration.backend`.
-    ///   - environment: where `RINGWAY_BACKEND` is read from (the process environment by default).
+    /// A server for `app`; nothing is bound until `run()`. The backend is `configuration.backend`.
     public init(
         app: some Application,
         configuration: ServerConfiguration = ServerConfiguration(),
         http: HTTPServerConfiguration = HTTPServerConfiguration(),
         websocket: WebSocketConfiguration? = WebSocketConfiguration(),
-        logger: Logger = Logger(label: "ringway"),
-        backendFlag: String? = nil,
-        environment: [String: String] = ProcessEnvironment.current
+        logger: Logger = Logger(label: "ringway")
     ) {
         self.application = app
         self.configuration = configuration
         self.http = http
         self.websocket = websocket
         self.logger = logger
-        self.backendFlag = backendFlag
-        self.environment = environment
         self.inMemory = nil
         self.clock = nil
         self.runsLifespan = true
@@ -79,8 +76,6 @@ public final class Server: Service, Sendable {
         self.http = http
         self.websocket = websocket
         self.logger = logger
-        self.backendFlag = nil
-        self.environment = [:]
         self.inMemory = network
         self.clock = clock
         self.runsLifespan = lifespan
@@ -116,9 +111,20 @@ public final class Server: Service, Sendable {
         waiter?.resume()
     }
 
+    /// Runs the server until SIGTERM or SIGINT, then shuts down gracefully (stop accepting,
+    /// drain up to `configuration.shutdownTimeout`, lifespan shutdown) and returns; also
+    /// ends on `shutdown()` or task cancellation. Throws what `run()` throws when the server cannot start.
+    public func runService() async throws {
+        // Returning (after `shutdown()`) is a normal end here, not "finished unexpectedly".
+        let service = ServiceGroupConfiguration.ServiceConfiguration(service: self, successTerminationBehavior: .gracefullyShutdownGroup)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
     /// Runs the server until graceful shutdown (ServiceLifecycle signal, `shutdown()`, or
     /// task cancellation): lifespan startup, listen, serve, stop accepting, drain, lifespan
-    /// shutdown. Throws `LifespanError`, `BackendError`, `BackendSelectionError` or
+    /// shutdown. Throws `LifespanError`, `BackendError` or
     /// `SocketError` when it cannot start.
     public func run() async throws {
         let lifespan = LifespanRunner(application: application, logger: logger)
@@ -127,8 +133,9 @@ public final class Server: Service, Sendable {
         do {
             let factory: BackendFactory?
             if inMemory == nil {
-                let kind = try BackendSelection.resolve(flag: backendFlag, environment: environment, configured: configuration.backend)
-                factory = try BackendSelection.factory(for: kind, environment: environment, logger: logger,
+                // The process environment only for the probe's test switch
+                // (`BackendSelection.forceIOURingUnavailableVariable`), never for the choice itself.
+                factory = try BackendSelection.factory(for: configuration.backend, environment: ProcessEnvironment.current, logger: logger,
                                                        zeroCopySendThreshold: configuration.zeroCopySendThreshold)
             } else {
                 factory = nil

@@ -2,7 +2,6 @@ import ArgumentParser
 import Logging
 import Ringway
 import RingwayDemo
-import ServiceLifecycle
 
 @main
 struct RingwayCommand: AsyncParsableCommand {
@@ -67,18 +66,16 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "ringway")
+        let environment = ProcessEnvironment.current
         var configuration = ServerConfiguration(host: host, port: port, shutdownTimeout: .seconds(shutdownTimeout))
+        // --backend > RINGWAY_BACKEND > the default; an unknown name exits naming its source.
+        configuration.backend = try BackendSelection.resolve(flag: backend, environment: environment, configured: configuration.backend)
         if let loops { configuration.loops = loops }
         configuration.zeroCopySendThreshold = zeroCopySend > 0 ? zeroCopySend : nil
         let websocket = WebSocketConfiguration(
             pingInterval: wsPingInterval > 0 ? .milliseconds(Int64(wsPingInterval * 1000)) : nil,
             pingTimeout: .milliseconds(Int64(wsPingTimeout * 1000)))
-        let server = Server(app: DemoApp(staticDirectory: staticDir), configuration: configuration, websocket: websocket, logger: logger, backendFlag: backend)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: server)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+        let server = Server(app: DemoApp(staticDirectory: staticDir), configuration: configuration, websocket: websocket, logger: logger)
+        try await server.runService()
     }
 }

@@ -38,7 +38,7 @@ struct BrowserTests {
             bob.quit()
         """
 
-    @Test("two Chromium pages chat in one room", arguments: [BackendKind.ioUring, .epoll, .dispatch])
+    @Test("two Chromium pages chat in one room", arguments: BackendKind.concrete)
     func twoPagesChat(backend: BackendKind) async throws {
         guard let python = ExternalProcess.find("python3") else { try Test.cancel("python3 is not installed") }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver") else {

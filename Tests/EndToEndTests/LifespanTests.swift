@@ -47,7 +47,7 @@ struct LifespanTests {
             _ = try await receive()
             try await send(.lifespanStartupFailed(message: "database unreachable"))
         }
-        let server = Server(app: app, configuration: ServerConfiguration(port: 0, backend: backend), logger: testLogger, environment: [:])
+        let server = Server(app: app, configuration: ServerConfiguration(port: 0, backend: backend), logger: testLogger)
         await #expect(throws: LifespanError.startupFailed("database unreachable")) {
             try await server.run()
         }

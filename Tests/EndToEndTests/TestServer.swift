@@ -7,7 +7,7 @@ import Testing
 
 /// The backends every end-to-end test runs on.
 enum Backends {
-    static let all: [BackendKind] = [.ioUring, .epoll, .dispatch]
+    static let all = BackendKind.concrete
 }
 
 /// Logs of the servers under test: warnings and worse only, to stderr.
@@ -73,7 +73,7 @@ func serving<T: Sendable>(
     await ServerSlots.shared.acquire()
     defer { ServerSlots.shared.release() }
     let server = Server(app: app, configuration: configuration, http: http, websocket: websocket,
-                        logger: testLogger, environment: [:])
+                        logger: testLogger)
     let run = Task { try await server.run() }
     do {
         let port = try await server.waitUntilListening().port

@@ -11,7 +11,7 @@ extension BackendDrivingTests {
     struct BackendContractTests {
         typealias Harness = RuntimeTestIO.BackendHarness
 
-        static let backends: [BackendKind] = [.ioUring, .epoll, .dispatch]
+        static let backends = BackendKind.concrete
 
         @Test("backend reports its kind", arguments: backends)
         func reportsKind(kind: BackendKind) throws {

@@ -36,6 +36,15 @@ struct BackendSelectionTests {
         return (Logger(label: "ringway.tests.selection") { _ in CapturingLogHandler(records: records) }, records)
     }
 
+    // MARK: kinds
+
+    @Test("the concrete kinds are every kind but auto, fastest first, each with its own name")
+    func concreteKinds() {
+        #expect(BackendKind.concrete == [.ioUring, .epoll, .dispatch])
+        #expect(Set(BackendKind.concrete + [.auto]) == Set(BackendKind.allCases))
+        for kind in BackendKind.concrete { #expect(BackendKind(name: kind.rawValue) == kind) }
+    }
+
     // MARK: resolve
 
     @Test func flagWinsOverEnvironmentAndConfiguration() throws {

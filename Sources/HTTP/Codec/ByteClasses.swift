@@ -176,12 +176,6 @@ enum ASCII {
 }
 
 extension UnsafeRawBufferPointer {
-    /// The bytes `range` of this buffer as a new buffer over the same memory (no copy).
-    @inline(__always)
-    func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: self[range])
-    }
-
     /// A copy of the bytes `range` as an array (one allocation, one memcpy).
     @inline(__always)
     func copyBytes(_ range: Range<Int>) -> [UInt8] {

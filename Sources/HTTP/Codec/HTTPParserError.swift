@@ -5,6 +5,13 @@
 public struct HTTPParserError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The specific cause.
     public enum Kind: Sendable, Hashable {
+        // Not HTTP/1.x at all: recognised from the first bytes, answered at once.
+        /// A TLS record header (`0x16 0x03 0x00…0x04`): a client speaking TLS to a plain port.
+        case tlsHandshake
+        /// The HTTP/2 connection preface (`PRI * HTTP/2.0`): prior-knowledge HTTP/2.
+        case http2Preface
+        /// A byte that can start no request line (a control or non-ASCII byte), as sent.
+        case binaryData(UInt8)
         // Request line.
         case invalidRequestLine
         case invalidMethod
@@ -80,6 +87,9 @@ public struct HTTPParserError: Error, Sendable, Equatable, CustomStringConvertib
 
     static func explanation(of kind: Kind) -> String {
         switch kind {
+        case .tlsHandshake: "a TLS handshake arrived on a plain-HTTP port — use http:// or put TLS in front"
+        case .http2Preface: "the HTTP/2 connection preface (`PRI * HTTP/2.0`) arrived; this port speaks HTTP/1.1 only — connect without HTTP/2 prior knowledge"
+        case .binaryData(let byte): "binary data where a request line must start (byte \(hex(byte))); expected an HTTP/1.x method such as GET"
         case .invalidRequestLine: "malformed request line (expected `METHOD SP target SP HTTP/1.x` then CRLF)"
         case .invalidMethod: "the method is not a token"
         case .invalidTarget: "the request-target is empty or holds a space, a control or a non-ASCII byte"
@@ -121,5 +131,11 @@ public struct HTTPParserError: Error, Sendable, Equatable, CustomStringConvertib
         case .trailersTooLarge: "the trailer section is larger than the configured limits"
         case .unexpectedEOF: "the connection closed in the middle of a request"
         }
+    }
+
+    /// `0x16`: the byte as two upper-case hex digits (describing a byte, not echoing text).
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        return "0x" + String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
     }
 }

@@ -34,7 +34,12 @@ extension HTTPRequestParser {
         let versionStart = position
         while head[position] != ASCII.cr { position += 1 }
         guard head[position + 1] == ASCII.lf else { throw HTTPParserError(.bareCR) }
-        let version = try parseVersion(head.slice(versionStart..<position))
+        let version: HTTPVersion
+        do throws(HTTPParserError) {
+            version = try parseVersion(head.slice(versionStart..<position))
+        } catch {
+            throw isHTTP2Preface(head, methodEnd: methodEnd, targetStart: targetStart, versionEnd: position) ? HTTPParserError(.http2Preface) : error
+        }
         position += 2
 
         let method = head.slice(0..<methodEnd)
@@ -99,6 +104,13 @@ extension HTTPRequestParser {
             throw HTTPParserError(.invalidTarget)
         }
         throw HTTPParserError(.invalidVersion)
+    }
+
+    /// Whether the request line (method `0..<methodEnd`, target from `targetStart`, version up
+    /// to `versionEnd`) is exactly `PRI * HTTP/2.0`, the start of the HTTP/2 connection preface
+    /// (RFC 9113 §3.4). Checked only once the version failed, so valid requests never pay for it.
+    private static func isHTTP2Preface(_ head: UnsafeRawBufferPointer, methodEnd: Int, targetStart: Int, versionEnd: Int) -> Bool {
+        ASCII.equals(head.slice(0..<methodEnd), "PRI") && ASCII.equals(head.slice(targetStart..<versionEnd), "* HTTP/2.0")
     }
 
     /// The error for a request line that stopped at `position`: a bare CR if that is what is

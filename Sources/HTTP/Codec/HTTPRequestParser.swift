@@ -7,8 +7,12 @@ import RingwayCore
 ///                 ├─▶ body(remaining) ─▶ end ─────────────────────▶ idle
 ///                 └─▶ chunkSize ─▶ chunkData ─▶ CR LF ─▶ chunkSize ─┐
 ///                          └── size 0 ─▶ trailers ─▶ end ──────────▶ idle
+///   idle ── 0x16 ─▶ tlsRecordHeader ── 0x03, 0x00…0x04 ─▶ failed (tlsHandshake)
 ///   any ── malformed bytes ─▶ failed (terminal: every later call throws the same error)
 /// ```
+///
+/// A request whose first byte cannot start a method fails at that byte (`binaryData`,
+/// `invalidMethod`); `0x16` waits for at most two more bytes to tell a TLS record header.
 ///
 /// A head or chunk line that arrives whole is parsed straight from the caller's buffer; only a
 /// partial one is copied into `pending` until its end arrives. The parser is strict: lines end
@@ -50,6 +54,9 @@ public struct HTTPRequestParser: Sendable {
         case idle
         /// A CR arrived between requests; its LF must come next.
         case idleCR
+        /// A request began with `0x16`, which no request line can: its next bytes tell a TLS
+        /// record header (`0x16 0x03 0x00…0x04`) from other binary data. `seen` is 1 or 2.
+        case tlsRecordHeader(seen: Int)
         /// Inside a head; `scanner` tracks it, `pending` holds its bytes if it came in pieces.
         case head
         /// Inside a Content-Length body.
@@ -113,6 +120,9 @@ public struct HTTPRequestParser: Sendable {
                     guard input[index] == ASCII.lf else { throw HTTPParserError(.bareCR) }
                     index += 1
                     state = .idle
+                case .tlsRecordHeader(let seen):
+                    try readTLSRecordHeader(input[index], seen: seen)
+                    index += 1
                 case .head:
                     index = try readHead(input, from: index, onEvent: onEvent)
                 case .body(let remaining):
@@ -149,6 +159,10 @@ public struct HTTPRequestParser: Sendable {
             throw error
         case .idle, .idleCR, .upgraded:
             return
+        case .tlsRecordHeader:
+            let error = HTTPParserError(.binaryData(TLSRecord.handshake))
+            state = .failed(error)
+            throw error
         default:
             let error = HTTPParserError(.unexpectedEOF)
             state = .failed(error)
@@ -174,12 +188,37 @@ public struct HTTPRequestParser: Sendable {
                 index += 2
             case ASCII.lf:
                 throw HTTPParserError(.bareLF)
-            default:
+            case let byte where ASCII.isToken(byte):
                 state = .head
                 return index
+            case TLSRecord.handshake:
+                state = .tlsRecordHeader(seen: 1)
+                return index + 1
+            case let byte:
+                // No method starts here: say at once what arrived instead of waiting for a line end.
+                throw HTTPParserError(byte < ASCII.space && byte != ASCII.htab || byte >= 0x7F ? .binaryData(byte) : .invalidMethod)
             }
         }
         return index
+    }
+
+    /// The bytes of a TLS record header: content type 22 (handshake), then the record's
+    /// protocol version `0x03 0x00…0x04` (SSL 3.0 to TLS 1.3's legacy value and one beyond).
+    private enum TLSRecord {
+        static let handshake: UInt8 = 0x16
+        static let versionMajor: UInt8 = 0x03
+        static let versionMinorMax: UInt8 = 0x04
+    }
+
+    /// The byte after `seen` bytes of a possible TLS record header: throws once it is one
+    /// (`tlsHandshake`) or cannot be (`binaryData(0x16)`), else waits for the next byte.
+    private mutating func readTLSRecordHeader(_ byte: UInt8, seen: Int) throws(HTTPParserError) {
+        if seen == 1 {
+            guard byte == TLSRecord.versionMajor else { throw HTTPParserError(.binaryData(TLSRecord.handshake)) }
+            state = .tlsRecordHeader(seen: 2)
+            return
+        }
+        throw HTTPParserError(byte <= TLSRecord.versionMinorMax ? .tlsHandshake : .binaryData(TLSRecord.handshake))
     }
 
     private mutating func readHead(_ input: UnsafeRawBufferPointer, from start: Int, onEvent: (HTTPRequestEvent) -> Void) throws(HTTPParserError) -> Int {

@@ -38,35 +38,75 @@ public protocol MessageChannel: AnyObject, Sendable {
 /// The ASGI `receive` callable of one scope: `let message = try await receive()`.
 ///
 /// Pulls the next inbound message; returns without suspending when it is already parsed.
+/// Middleware makes its own from a closure, usually around the one it was given:
+///
+/// ```swift
+/// let logged = Receive { let message = try await receive(); log(message.type); return message }
+/// ```
 public struct Receive: Sendable {
-    @usableFromInline let channel: any MessageChannel
-    @usableFromInline let exchange: UInt64
-
-    public init(channel: any MessageChannel, exchange: UInt64) {
-        self.channel = channel
-        self.exchange = exchange
+    /// Where messages come from: a protocol handler's channel (the server's and the test
+    /// client's case, one switch and one witness call per message) or a closure.
+    @usableFromInline enum Source: Sendable {
+        case channel(any MessageChannel, UInt64)
+        case closure(@Sendable () async throws -> ReceiveMessage)
     }
 
-    @inlinable
+    @usableFromInline let source: Source
+
+    /// A `receive` reading from `channel` for the scope instance `exchange`.
+    public init(channel: any MessageChannel, exchange: UInt64) {
+        self.source = .channel(channel, exchange)
+    }
+
+    /// A `receive` that calls `body` for each message.
+    public init(_ body: @escaping @Sendable () async throws -> ReceiveMessage) {
+        self.source = .closure(body)
+    }
+
+    @inlinable @inline(__always)
     public func callAsFunction() async throws -> ReceiveMessage {
-        try await channel.receive(exchange: exchange)
+        switch source {
+        case .channel(let channel, let exchange): try await channel.receive(exchange: exchange)
+        case .closure(let body): try await body()
+        }
     }
 }
 
 /// The ASGI `send` callable of one scope: `try await send(.httpResponseBody(...))`.
 ///
 /// Suspends only while the connection's unsent bytes are above the high-water mark.
+/// Middleware wraps the one it was given with a closure, e.g. to see the status:
+///
+/// ```swift
+/// let wrapped = Send { message in
+///     if case .httpResponseStart(let status, _, _) = message { log(status) }
+///     try await send(message)
+/// }
+/// ```
 public struct Send: Sendable {
-    @usableFromInline let channel: any MessageChannel
-    @usableFromInline let exchange: UInt64
-
-    public init(channel: any MessageChannel, exchange: UInt64) {
-        self.channel = channel
-        self.exchange = exchange
+    /// Where messages go: a protocol handler's channel or a closure (see `Receive.Source`).
+    @usableFromInline enum Sink: Sendable {
+        case channel(any MessageChannel, UInt64)
+        case closure(@Sendable (SendMessage) async throws -> Void)
     }
 
-    @inlinable
+    @usableFromInline let sink: Sink
+
+    /// A `send` writing to `channel` for the scope instance `exchange`.
+    public init(channel: any MessageChannel, exchange: UInt64) {
+        self.sink = .channel(channel, exchange)
+    }
+
+    /// A `send` that calls `body` with each message.
+    public init(_ body: @escaping @Sendable (SendMessage) async throws -> Void) {
+        self.sink = .closure(body)
+    }
+
+    @inlinable @inline(__always)
     public func callAsFunction(_ message: SendMessage) async throws {
-        try await channel.send(message, exchange: exchange)
+        switch sink {
+        case .channel(let channel, let exchange): try await channel.send(message, exchange: exchange)
+        case .closure(let body): try await body(message)
+        }
     }
 }

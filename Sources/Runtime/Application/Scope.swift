@@ -20,6 +20,65 @@ public enum Scope: Sendable {
         case .lifespan: "lifespan"
         }
     }
+
+    // Accessors common to every scope. The lifespan scope has no request: it answers
+    // empty values (`""`, no headers) rather than optionals, so a middleware can read
+    // them without first switching on the scope's kind.
+
+    /// The percent-decoded path of an HTTP request or WebSocket handshake; `""` for lifespan.
+    public var path: String {
+        switch self {
+        case .http(let scope): scope.path
+        case .websocket(let scope): scope.path
+        case .lifespan: ""
+        }
+    }
+
+    /// The request (or handshake) headers, names lowercased; empty for lifespan.
+    public var headers: Headers {
+        switch self {
+        case .http(let scope): scope.headers
+        case .websocket(let scope): scope.headers
+        case .lifespan: Headers()
+        }
+    }
+
+    /// The query string as raw bytes after `?`, without it; empty when none, and for lifespan.
+    public var queryString: [UInt8] {
+        switch self {
+        case .http(let scope): scope.queryString
+        case .websocket(let scope): scope.queryString
+        case .lifespan: []
+        }
+    }
+
+    /// The query string decoded as UTF-8 (no percent-decoding); `""` when none, and for lifespan.
+    public var query: String { String(decoding: queryString, as: UTF8.self) }
+
+    /// The typed per-request values of this scope (see `ScopeValueKey`). Every kind of
+    /// scope carries its own; setting one changes this scope value only.
+    public var values: ScopeValues {
+        get {
+            switch self {
+            case .http(let scope): scope.values
+            case .websocket(let scope): scope.values
+            case .lifespan(let scope): scope.values
+            }
+        }
+        set {
+            switch self {
+            case .http(var scope):
+                scope.values = newValue
+                self = .http(scope)
+            case .websocket(var scope):
+                scope.values = newValue
+                self = .websocket(scope)
+            case .lifespan(var scope):
+                scope.values = newValue
+                self = .lifespan(scope)
+            }
+        }
+    }
 }
 
 /// The ASGI `asgi` key: the interface version and the spec version the runtime implements.
@@ -76,6 +135,8 @@ public struct HTTPScope: Sendable {
     public var state: ScopeState
     /// The ASGI extensions the server offers for this request (`extensions`).
     public var extensions: Set<ScopeExtension>
+    /// Typed per-request values set by middleware (see `ScopeValueKey`); empty from the server.
+    public var values = ScopeValues()
 
     public init(
         httpVersion: String = "1.1", method: String, scheme: String = "http", path: String,
@@ -127,6 +188,8 @@ public struct WebSocketScope: Sendable {
     public var server: PeerAddress?
     /// A shallow copy of the lifespan state.
     public var state: ScopeState
+    /// Typed per-connection values set by middleware (see `ScopeValueKey`); empty from the server.
+    public var values = ScopeValues()
 
     public init(
         httpVersion: String = "1.1", scheme: String = "ws", path: String, rawPath: [UInt8]? = nil,
@@ -146,6 +209,9 @@ public struct WebSocketScope: Sendable {
         self.server = server
         self.state = state
     }
+
+    /// The query string decoded as UTF-8 (no percent-decoding).
+    public var query: String { String(decoding: queryString, as: UTF8.self) }
 }
 
 /// The lifespan scope. The application fills `state` during startup; a reference box lets
@@ -156,6 +222,8 @@ public struct LifespanScope: Sendable {
     /// Shared state the application may fill during `lifespan.startup`; copied into every
     /// later request's scope.
     public let state: LifespanState
+    /// Typed values set by middleware (see `ScopeValueKey`); empty from the server.
+    public var values = ScopeValues()
 
     public init(state: LifespanState = LifespanState()) { self.state = state }
 }

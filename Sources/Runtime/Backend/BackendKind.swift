@@ -23,6 +23,10 @@ public enum BackendKind: String, Sendable, CaseIterable, CustomStringConvertible
         }
     }
 
+    /// The backends that are themselves (every case but `.auto`), fastest first: what
+    /// code that runs "on every backend" (the tests, the benchmarks) iterates.
+    public static let concrete: [BackendKind] = allCases.filter { $0 != .auto }
+
     /// The names accepted by `init(name:)`, for error messages.
     public static let validNames = "io_uring, epoll, dispatch, auto"
 }

@@ -4,8 +4,9 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     /// Port to bind; 0 picks an ephemeral port (see `Server.boundAddress`). Default 8000.
     public var port: Int
-    /// The I/O backend. Default `.auto` (io_uring, else epoll). The CLI flag and
-    /// `RINGWAY_BACKEND` override it (see `BackendSelection`).
+    /// The I/O backend. Default `.auto` (io_uring, else epoll). The server uses it as given;
+    /// the `ringway` CLI fills it from `--backend`, else `RINGWAY_BACKEND`, else this default
+    /// (`BackendSelection.resolve(flag:environment:configured:)`).
     public var backend: BackendKind
     /// Number of event loops, one thread and one listener each. Default: the core count.
     public var loops: Int

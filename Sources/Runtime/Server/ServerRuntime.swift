@@ -21,6 +21,7 @@ public final class ServerRuntime: Sendable {
     private let initializer: any ConnectionInitializer
     private let logger: Logger
     private let state = Mutex<RuntimeState>(RuntimeState())
+    private let connections = OpenConnectionCount()
 
     private struct RuntimeState: ~Copyable {
         var loops: [EventLoop] = []
@@ -82,6 +83,7 @@ public final class ServerRuntime: Sendable {
             let initializer = self.initializer
             let configuration = self.configuration
             let logger = self.logger
+            let connections = self.connections
             loop.execute {
                 let listener = Listener(fd: fd, loop: loop, logger: logger) { accepted in
                     if loop.openConnections >= perLoopLimit {
@@ -92,8 +94,12 @@ public final class ServerRuntime: Sendable {
                     let connection = Connection(
                         fd: accepted, loop: loop,
                         highWaterMark: configuration.writeHighWaterMark, lowWaterMark: configuration.writeLowWaterMark,
-                        onClose: { _ in loop.connectionClosed() })
+                        onClose: { _ in
+                            loop.connectionClosed()
+                            connections.closed()
+                        })
                     loop.connectionOpened()
+                    connections.opened()
                     initializer.initialize(connection)
                     connection.activate()
                 }
@@ -145,20 +151,15 @@ public final class ServerRuntime: Sendable {
         for loop in loops {
             loop.execute { loop.forEachTarget { ($0 as? Connection)?.requestShutdown() } }
         }
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, await openConnections() > 0 {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        // The last connection's close wakes this (see `OpenConnectionCount`); no polling.
+        if await connections.waitUntilNoneOpen(timeout: timeout) { return 0 }
         let forced = await openConnections()
         if forced > 0 {
             logger.warning("shutdown timeout reached: closing \(forced) connection(s) with requests in flight")
             for loop in loops {
                 loop.execute { loop.forEachTarget { ($0 as? Connection)?.close(graceful: false) } }
             }
-            let hardDeadline = ContinuousClock.now + .seconds(2)
-            while ContinuousClock.now < hardDeadline, await openConnections() > 0 {
-                try? await Task.sleep(for: .milliseconds(10))
-            }
+            _ = await connections.waitUntilNoneOpen(timeout: .seconds(2))
         }
         return forced
     }

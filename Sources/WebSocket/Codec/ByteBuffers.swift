@@ -1,8 +1,3 @@
+// The decoders cut their input with `UnsafeRawBufferPointer.slice(_:)`, defined once in
+// RingwayCore for both codecs; this import makes it visible to the whole module.
 import RingwayCore
-extension UnsafeRawBufferPointer {
-    /// The bytes `range` of this buffer as a new buffer over the same memory (no copy).
-    @inline(__always)
-    func slice(_ range: Range<Int>) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: self[range])
-    }
-}
