@@ -282,8 +282,10 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
 
     func connectionReceived(_ bytes: UnsafeRawBufferPointer) {
         guard socket != nil else {
-            if case .awaiting = handshake { pendingInput.append(contentsOf: bytes) }
-            if case .denying = handshake { pendingInput.append(contentsOf: bytes) }
+            switch handshake {
+            case .awaiting, .denying: pendingInput.append(contentsOf: bytes)  // read once accepted
+            case .accepted, .ended: break
+            }
             return
         }
         var error: WebSocketProtocolError?
