@@ -162,6 +162,34 @@ struct WebSocketHandshakeTests {
         }
     }
 
+    @Test("after the app's close, a message is refused without a frame; the peer's close completes the handshake", arguments: Backends.all)
+    func messageAfterClose(backend: BackendKind) async throws {
+        let outcomes = Recorder<String>()
+        let app = App { scope, receive, send in
+            guard let socket = WebSocket(scope, receive, send) else { return }
+            try await socket.accept()
+            try await socket.close(code: 4000, reason: "done")
+            do {
+                try await socket.send(text: "late")
+                outcomes.append("sent")
+            } catch is ClientDisconnected {
+                outcomes.append("refused")
+            }
+            if case .websocketDisconnect(let code, _) = try await receive() { outcomes.append("disconnect \(code)") }
+        }
+        try await withServer(app, backend: backend) { (_: Server, port: Int) async throws in
+            let client = try LiveClient(port: port)
+            try await client.send(raw: Self.handshake(path: "/ws"))
+            #expect(try await client.readResponse().status == 101)
+            // Our close: 4000 "done", and nothing after it.
+            #expect(try await client.readRaw(count: 8) == [0x88, 0x06, 0x0F, 0xA0] + Array("done".utf8))
+            #expect(await outcomes.waitForCount(1) == ["refused"])
+            try await client.send(raw: WebSocketLimitTests.frame(0x8, [0x0F, 0xA0]))
+            #expect(try await client.readUntilClosed().isEmpty)
+            #expect(await outcomes.waitForCount(2) == ["refused", "disconnect 4000"])
+        }
+    }
+
     @Test("the accept value a client checks the 101 against (RFC 6455 §1.3)")
     func acceptValue() {
         #expect(WebSocketHandshake.acceptValue(for: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
