@@ -18,8 +18,8 @@
 /// payload, invalid UTF-8 at the fragment that holds it.
 ///
 /// Rules (a broken one throws its close code): every frame masked (server role) or none (client
-/// role); RSV2/RSV3 clear; RSV1 only
-/// on the first frame of a data message and only with permessage-deflate; no reserved opcode;
+/// role); RSV2/RSV3 clear; RSV1 only on the first frame of a data message and only with
+/// permessage-deflate; no reserved opcode;
 /// control frames unfragmented with at most 125 bytes; a continuation only inside a message and
 /// a new message only outside one (control frames may come between fragments); lengths in
 /// shortest form; close payloads empty or a valid code plus a UTF-8 reason (all 1002, bad UTF-8
