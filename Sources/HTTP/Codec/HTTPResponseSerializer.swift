@@ -133,6 +133,12 @@ public enum HTTPResponseSerializer {
         append("\r\n", to: &buffer)
     }
 
+    /// Whether `name` is a valid field name: a non-empty token (RFC 9110 §5.1, §5.6.2). Also the
+    /// shape of other token-valued fields, e.g. a WebSocket subprotocol.
+    public static func isValidFieldName(_ name: some Collection<UInt8>) -> Bool {
+        !name.isEmpty && name.allSatisfy(ASCII.isToken)
+    }
+
     /// The standard reason phrase of `status` (RFC 9110 §15 and common extensions), or
     /// `Unknown`.
     public static func reasonPhrase(for status: Int) -> String {

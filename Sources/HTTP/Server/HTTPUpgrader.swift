@@ -13,8 +13,9 @@ public protocol HTTPUpgrader: Sendable {
     func upgrade(_ request: HTTPUpgradeRequest) async
 }
 
-/// Everything an upgrader needs from the HTTP side of the connection.
-public struct HTTPUpgradeRequest: @unchecked Sendable {
+/// Everything an upgrader needs from the HTTP side of the connection. Every field is
+/// `Sendable`, so the request is too.
+public struct HTTPUpgradeRequest: Sendable {
     /// The connection; its `delegate` is the upgrader's to replace.
     public let connection: Connection
     /// The request head that asked for the upgrade.

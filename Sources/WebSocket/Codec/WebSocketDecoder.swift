@@ -1,5 +1,6 @@
-/// Incremental, sans-I/O decoder for the frames a client sends (RFC 6455, with RFC 7692
-/// permessage-deflate): bytes in, `WebSocketEvent`s out.
+/// Incremental, sans-I/O decoder for the frames a peer sends (RFC 6455, with RFC 7692
+/// permessage-deflate): bytes in, `WebSocketEvent`s out. In the server role (the default) it
+/// reads a client's frames, which must be masked; in the client role a server's, which must not.
 ///
 /// ```
 ///   header ─┬─ control ─▶ payload (≤ 125 B) ─▶ ping / pong ─────────────────────▶ header
@@ -16,8 +17,9 @@
 /// first header byte fails before the rest of the header arrives, an oversized frame before its
 /// payload, invalid UTF-8 at the fragment that holds it.
 ///
-/// Rules (a broken one throws its close code): every frame masked; RSV2/RSV3 clear; RSV1 only
-/// on the first frame of a data message and only with permessage-deflate; no reserved opcode;
+/// Rules (a broken one throws its close code): every frame masked (server role) or none (client
+/// role); RSV2/RSV3 clear; RSV1 only on the first frame of a data message and only with
+/// permessage-deflate; no reserved opcode;
 /// control frames unfragmented with at most 125 bytes; a continuation only inside a message and
 /// a new message only outside one (control frames may come between fragments); lengths in
 /// shortest form; close payloads empty or a valid code plus a UTF-8 reason (all 1002, bad UTF-8
@@ -25,6 +27,8 @@
 public struct WebSocketDecoder: Sendable {
     /// The bounds this decoder enforces.
     public let limits: WebSocketLimits
+    /// The end this decoder reads for: `.server` reads masked client frames.
+    public let role: WebSocketRole
 
     var deflate: PerMessageDeflate?
     var state: State = .header
@@ -59,7 +63,8 @@ public struct WebSocketDecoder: Sendable {
     }
 
     /// A decoder for one connection; pass the `PerMessageDeflate` from the handshake, if any.
-    public init(limits: WebSocketLimits = .init(), deflate: PerMessageDeflate? = nil) {
+    public init(role: WebSocketRole = .server, limits: WebSocketLimits = .init(), deflate: PerMessageDeflate? = nil) {
+        self.role = role
         self.limits = limits
         self.deflate = deflate
     }
@@ -135,7 +140,10 @@ public struct WebSocketDecoder: Sendable {
         guard let opcode = WebSocketOpcode(rawValue: first & Bits.opcodeBits) else {
             throw .protocolError("reserved opcode \(first & Bits.opcodeBits)")
         }
-        guard second & Bits.maskBit != 0 else { throw .protocolError("client frame not masked") }
+        switch role {
+        case .server: guard second & Bits.maskBit != 0 else { throw .protocolError("client frame not masked") }
+        case .client: guard second & Bits.maskBit == 0 else { throw .protocolError("server frame masked") }
+        }
         let rsv1 = first & Bits.rsv1Bit != 0
         if opcode.isControl {
             guard first & Bits.finBit != 0 else { throw .protocolError("fragmented control frame") }

@@ -26,16 +26,17 @@ public struct WebSocket: Sendable {
         self.send = send
     }
 
-    /// Waits for `websocket.connect`, then accepts. Throws `ClientDisconnected` if the
-    /// client left before.
+    /// Accepts the handshake (101), whether or not `websocket.connect` was received already
+    /// (by the app or a router before it): the answer consumes the connect, so the next
+    /// `receive()` gives the first client message. Throws `WebSocketHandshakeError`, with
+    /// nothing sent, for a subprotocol the client did not offer or that is not a token, or an
+    /// invalid header.
     public func accept(subprotocol: String? = nil, headers: Headers = Headers()) async throws {
-        guard case .websocketConnect = try await receive() else { throw ClientDisconnected() }
         try await send(.websocketAccept(subprotocol: subprotocol, headers: headers))
     }
 
-    /// Waits for `websocket.connect`, then refuses the handshake with 403.
+    /// Refuses the handshake with 403, whether or not `websocket.connect` was received already.
     public func reject() async throws {
-        guard case .websocketConnect = try await receive() else { return }
         try await send(.websocketClose())
     }
 

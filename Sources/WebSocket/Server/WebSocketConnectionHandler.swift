@@ -7,35 +7,52 @@ import RingwayRuntime
 import RingwayWebSocketCodec
 
 /// Runs one WebSocket connection: the `websocket` scope's messages on one side, RFC 6455
-/// frames (through the sans-I/O `WebSocketDecoder`/`WebSocketEncoder`) on the other.
+/// frames on the other. The rules live in sans-I/O values: `WebSocketHandshake` builds the
+/// responses, `WebSocketConnection` (open → closing → closed) decides what each frame, message
+/// and timer means; this class carries out their actions (write, deliver, timers, close) and
+/// keeps what needs I/O: the app's receive queue with its backpressure, and the timers.
 ///
-/// Phases: `connecting` (handshake received, the app decides: accept, close → 403, or a
-/// denial response), `open`, `closing` (a close frame went out; waiting for the peer's,
-/// bounded by `closeTimeout`), `closed`. Pings are answered automatically; the server pings
-/// every `pingInterval` and closes with 1011 when a pong does not come within `pingTimeout`.
+/// Before the machine exists the app answers the handshake: accept (101), close (403) or a
+/// denial response. Any of these sent before `receive()` returned `websocket.connect` consumes
+/// that connect, so the next `receive()` gives the first client message. An answer that cannot
+/// be written (a subprotocol that is not an offered token, an invalid header) throws
+/// `WebSocketHandshakeError` and writes nothing; the handshake stays unanswered (403 when the app
+/// returns, 500 when it throws).
 ///
 /// Loop-confined like the HTTP handler (the `@unchecked Sendable` invariant); `receive`
 /// and `send` called off the loop hop to it.
 final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unchecked Sendable {
-    private enum Phase { case connecting, open, closing, closed }
+    /// The opening handshake, answered by the app.
+    private enum Handshake {
+        /// Not answered yet.
+        case awaiting
+        /// A denial response is being collected (`websocket.http.response.*`).
+        case denying(status: Int, headers: Headers, body: [UInt8])
+        /// 101 sent: `socket` runs the connection.
+        case accepted
+        /// Answered with an HTTP response, or the client left before an answer.
+        case ended
+    }
 
     private let connection: Connection
     private let request: HTTPUpgradeRequest
     private let key: String
     private let configuration: WebSocketConfiguration
+    private let offeredSubprotocols: [String]
     private var logger: Logger { request.logger }
 
-    private var phase = Phase.connecting
-    private var decoder: WebSocketDecoder
-    private var deflate: PerMessageDeflate?
+    private var handshake = Handshake.awaiting
+    /// The connection's rules, from the 101 on.
+    private var socket: WebSocketConnection?
+    /// The machine's actions, collected while it runs and carried out after (its storage reused).
+    private var actions: [WebSocketConnection.Action] = []
     private var pendingInput: [UInt8]
     private var inbound = Deque<ReceiveMessage>()
     private var inboundBytes = 0
     private var connectDelivered = false
     private var disconnect: (code: Int, reason: String)?
     private var waiter: UnsafeContinuation<Void, Never>?
-    private var denial: (status: Int, headers: Headers, body: [UInt8])?
-    private var awaitingPong = false
+    private var closeTimer: TimerID?
     private var pingCounter: UInt32 = 0
     private var shuttingDown = false
     /// Storage for message frames, reused once the connection has sent the last one.
@@ -46,7 +63,7 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
         self.request = request
         self.key = key
         self.configuration = configuration
-        self.decoder = WebSocketDecoder(limits: configuration.limits)
+        self.offeredSubprotocols = WebSocketHandshake.offeredSubprotocols(request.head.headers)
         self.pendingInput = request.leftover
     }
 
@@ -58,7 +75,7 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
         let scope = WebSocketScope(
             httpVersion: "1.1", scheme: "ws", path: request.target.path, rawPath: request.target.rawPath,
             queryString: request.target.query, rootPath: request.configuration.rootPath, headers: head.headers,
-            subprotocols: WebSocketHandshake.offeredSubprotocols(head.headers),
+            subprotocols: offeredSubprotocols,
             client: connection.remoteAddress, server: connection.localAddress, state: request.state)
         var failure: (any Error)?
         do {
@@ -68,13 +85,13 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
             failure = error
             logger.error("websocket application error: \(error)", metadata: ["path": "\(scope.path)"])
         }
-        switch phase {
-        case .connecting:
+        switch handshake {
+        case .awaiting, .denying:
             // Never accepted: 403 like a websocket.close, 500 when the app failed.
-            writeHTTPResponse(status: failure == nil ? 403 : 500, headers: Headers(), body: [])
-        case .open:
-            startClosing(code: failure == nil ? 1000 : 1011, reason: failure == nil ? "" : "internal error")
-        case .closing, .closed:
+            writeFinalResponse(status: failure == nil ? 403 : 500)
+        case .accepted:
+            drive { $0.close(code: failure == nil ? 1000 : 1011, reason: failure == nil ? "" : "internal error", onAction: $1) }
+        case .ended:
             break
         }
     }
@@ -91,7 +108,7 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
             if let message = inbound.popFirst() {
                 if case .websocketReceive(let content) = message {
                     inboundBytes -= content.byteCount
-                    if inboundBytes <= configuration.maxBufferedBytes / 2 && phase == .open { connection.resumeReceiving() }
+                    if inboundBytes <= configuration.maxBufferedBytes / 2 && socket?.state == .open { connection.resumeReceiving() }
                 }
                 return message
             }
@@ -106,56 +123,75 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
         }
         switch message {
         case .websocketAccept(let subprotocol, let headers):
-            guard phase == .connecting, denial == nil else { throw misuse(message, "the handshake was already answered") }
-            accept(subprotocol: subprotocol, headers: headers)
+            guard case .awaiting = handshake else { throw misuse(message, "the handshake was already answered") }
+            try accept(subprotocol: subprotocol, headers: headers)
+            connectDelivered = true
         case .websocketSend(let content):
-            try checkOpen(for: message)
+            try checkAccepted(for: message)
             var buffer: [UInt8]
-            switch content {
-            case .text(let text):
-                buffer = frameBuffer.take(capacity: text.utf8.count + WebSocketEncoder.maxHeaderLength)
-                WebSocketEncoder.appendMessage(text.utf8, opcode: .text, deflate: &deflate, into: &buffer)
-            case .binary(let bytes):
-                buffer = frameBuffer.take(capacity: bytes.count + WebSocketEncoder.maxHeaderLength)
-                WebSocketEncoder.appendMessage(bytes, opcode: .binary, deflate: &deflate, into: &buffer)
+            do throws(WebSocketConnectionError) {
+                switch content {
+                case .text(let text):
+                    buffer = frameBuffer.take(capacity: text.utf8.count + WebSocketEncoder.maxHeaderLength)
+                    try socket!.send(text: text, into: &buffer)
+                case .binary(let bytes):
+                    buffer = frameBuffer.take(capacity: bytes.count + WebSocketEncoder.maxHeaderLength)
+                    try socket!.send(binary: bytes, into: &buffer)
+                }
+            } catch {
+                // Closing or closed: the app learns that the client is gone, as ASGI has it.
+                throw ClientDisconnected()
             }
             connection.write(buffer)
             frameBuffer.keep(buffer)
             if !connection.isWritable { try await connection.waitUntilWritable() }
         case .websocketSendPrepared(let prepared):
-            try checkOpen(for: message)
+            try checkAccepted(for: message)
+            do { try socket!.checkCanSend() } catch { throw ClientDisconnected() }
             // The shared frame itself: no encoding, no copy (the array is immutable, so the
             // send queue holds a reference to the same storage as every other socket's).
             connection.write(prepared.frame)
             if !connection.isWritable { try await connection.waitUntilWritable() }
         case .websocketClose(let code, let reason):
-            switch phase {
-            case .connecting:
-                guard denial == nil else { throw misuse(message, "a denial response is in progress") }
-                writeHTTPResponse(status: 403, headers: Headers(), body: [])
-            case .open:
-                startClosing(code: code, reason: reason)
-            case .closing, .closed:
+            switch handshake {
+            case .awaiting:
+                connectDelivered = true
+                writeFinalResponse(status: 403)
+            case .denying:
+                throw misuse(message, "a denial response is in progress")
+            case .accepted:
+                drive { $0.close(code: UInt16(clamping: code), reason: reason, onAction: $1) }
+            case .ended:
                 break
             }
         case .websocketHTTPResponseStart(let status, let headers):
-            guard phase == .connecting, denial == nil else { throw misuse(message, "only before websocket.accept, once") }
-            denial = (status, headers, [])
-        case .websocketHTTPResponseBody(let body, let moreBody):
-            guard phase == .connecting, denial != nil else { throw misuse(message, "websocket.http.response.start must come first") }
-            denial!.body += body
-            if !moreBody, let (status, headers, body) = denial {
-                writeHTTPResponse(status: status, headers: headers, body: body)
+            guard case .awaiting = handshake else { throw misuse(message, "only before websocket.accept, once") }
+            // Checked now, so the app learns of a bad status or header at the start.
+            do throws(HTTPSerializerError) {
+                _ = try WebSocketHandshake.finalResponse(status: status, headers: headers, body: [])
+            } catch {
+                throw WebSocketHandshakeError(.invalidResponse(error))
             }
+            handshake = .denying(status: status, headers: headers, body: [])
+            connectDelivered = true
+        case .websocketHTTPResponseBody(let body, let moreBody):
+            guard case .denying(let status, let headers, var collected) = handshake else {
+                throw misuse(message, "websocket.http.response.start must come first")
+            }
+            collected += body
+            handshake = .denying(status: status, headers: headers, body: collected)
+            if !moreBody { writeFinalResponse(status: status, headers: headers, body: collected) }
         default:
             throw MessageOrderError(.unexpectedMessage(type: message.type, scope: "websocket"))
         }
     }
 
-    private func checkOpen(for message: SendMessage) throws {
-        guard phase == .open else {
-            if phase == .connecting { throw misuse(message, "websocket.accept must come first") }
-            throw ClientDisconnected()
+    /// A message for an open socket: before the 101 it is misuse; after an HTTP answer the client is gone.
+    private func checkAccepted(for message: SendMessage) throws {
+        switch handshake {
+        case .accepted: return
+        case .awaiting, .denying: throw misuse(message, "websocket.accept must come first")
+        case .ended: throw ClientDisconnected()
         }
     }
 
@@ -165,104 +201,99 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
 
     // MARK: Handshake
 
-    private func accept(subprotocol: String?, headers: Headers) {
-        var response = "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
-        response += "sec-websocket-accept: \(WebSocketHandshake.acceptValue(for: key))\r\n"
-        if let subprotocol { response += "sec-websocket-protocol: \(subprotocol)\r\n" }
-        if configuration.deflate.enabled, let offer = request.head.headers["sec-websocket-extensions"],
-           let (value, negotiated) = PerMessageDeflate.negotiate(offer: offer, configuration: configuration.deflate) {
-            deflate = negotiated
-            response += "sec-websocket-extensions: \(value)\r\n"
+    private func accept(subprotocol: String?, headers: Headers) throws(WebSocketHandshakeError) {
+        var negotiated: (response: String, deflate: PerMessageDeflate)?
+        if configuration.deflate.enabled, let offer = request.head.headers["sec-websocket-extensions"] {
+            negotiated = PerMessageDeflate.negotiate(offer: offer, configuration: configuration.deflate)
         }
-        if let server = request.configuration.serverHeader { response += "server: \(server)\r\n" }
-        var bytes = Array(response.utf8)
-        for field in headers where isSafeHeader(field) {
-            bytes += field.name + Array(": ".utf8) + field.value + [13, 10]
-        }
-        bytes += [13, 10]
-        connection.write(bytes)
-        phase = .open
-        decoder = WebSocketDecoder(limits: configuration.limits, deflate: deflate)
+        let response = try WebSocketHandshake.switchingProtocols(
+            key: key, subprotocol: subprotocol, offered: offeredSubprotocols, extensions: negotiated?.response,
+            server: request.configuration.serverHeader, headers: headers)
+        connection.write(response)
+        handshake = .accepted
+        socket = WebSocketConnection(limits: configuration.limits, deflate: negotiated?.deflate)
         scheduleKeepalive()
-        if shuttingDown { startClosing(code: 1001, reason: "server shutting down") }
+        if shuttingDown { drive { $0.close(code: 1001, reason: "server shutting down", onAction: $1) } }
         let early = pendingInput
         pendingInput = []
         if !early.isEmpty { early.withUnsafeBytes { connectionReceived($0) } }
     }
 
-    private func isSafeHeader(_ field: Headers.Element) -> Bool {
-        !field.name.isEmpty && !field.name.contains(where: { $0 <= 32 || $0 == 58 || $0 >= 127 })
-            && !field.value.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 })
-    }
-
-    private func writeHTTPResponse(status: Int, headers: Headers, body: [UInt8]) {
-        var head = "HTTP/1.1 \(status) \(HTTPResponseSerializer.reasonPhrase(for: status))\r\n"
-        head += "content-length: \(body.count)\r\nconnection: close\r\n"
-        var bytes = Array(head.utf8)
-        for field in headers where isSafeHeader(field) && !Headers.asciiCaseInsensitiveEqual(field.name, "content-length".utf8) {
-            bytes += field.name + Array(": ".utf8) + field.value + [13, 10]
-        }
-        bytes += [13, 10] + body
+    /// Answers the handshake with a complete HTTP response and closes.
+    private func writeFinalResponse(status: Int, headers: Headers = Headers(), body: [UInt8] = []) {
+        // The denial's status and headers were checked at websocket.http.response.start; the
+        // server's own 403/500 have none that could fail.
+        let bytes = (try? WebSocketHandshake.finalResponse(status: status, headers: headers, body: body)) ?? []
         connection.write(bytes)
-        phase = .closed
+        handshake = .ended
         connection.close(graceful: true)
         deliverDisconnect(code: 1006, reason: "")
+    }
+
+    // MARK: The machine's actions
+
+    /// Runs `step` on the machine, then carries out the actions it produced, in order. Actions
+    /// are collected first so that nothing carried out can reach the machine while it runs.
+    private func drive(_ step: (inout WebSocketConnection, (WebSocketConnection.Action) -> Void) -> Void) {
+        guard socket != nil else { return }
+        step(&socket!) { actions.append($0) }
+        performActions()
+    }
+
+    private func performActions() {
+        var batch: [WebSocketConnection.Action] = []
+        swap(&batch, &actions)
+        for action in batch { perform(action) }
+        batch.removeAll(keepingCapacity: true)
+        if actions.isEmpty { actions = batch }
+    }
+
+    private func perform(_ action: WebSocketConnection.Action) {
+        switch action {
+        case .write(let bytes):
+            connection.write(bytes)
+        case .deliver(.text(let text)):
+            inboundBytes += text.utf8.count
+            enqueue(.websocketReceive(.text(text)))
+        case .deliver(.binary(let bytes)):
+            inboundBytes += bytes.count
+            enqueue(.websocketReceive(.binary(bytes)))
+        case .deliver:
+            break  // the machine delivers data messages only
+        case .armCloseTimer:
+            closeTimer = connection.loop.scheduleTimer(after: configuration.closeTimeout) { [weak self] in
+                guard let self else { return }
+                self.closeTimer = nil
+                self.drive { $0.closeTimerFired(onAction: $1) }
+            }
+        case .cancelCloseTimer:
+            if let closeTimer {
+                self.closeTimer = nil
+                connection.loop.cancelTimer(closeTimer)
+            }
+        case .closeTransport(let graceful):
+            connection.close(graceful: graceful)
+        case .disconnected(let code, let reason):
+            deliverDisconnect(code: Int(code), reason: reason)
+        }
     }
 
     // MARK: Frames (loop thread)
 
     func connectionReceived(_ bytes: UnsafeRawBufferPointer) {
-        switch phase {
-        case .connecting:
-            pendingInput.append(contentsOf: bytes)
+        guard socket != nil else {
+            switch handshake {
+            case .awaiting, .denying: pendingInput.append(contentsOf: bytes)  // read once accepted
+            case .accepted, .ended: break
+            }
             return
-        case .closed:
-            return
-        case .open, .closing:
-            break
         }
-        do {
-            try decoder.parse(bytes) { event in handle(event) }
-        } catch {
+        var error: WebSocketProtocolError?
+        drive { error = $0.received(bytes, onAction: $1) }
+        if let error {
             logger.debug("websocket protocol error from \(connection.remoteAddress?.description ?? "?"): \(error)")
-            failConnection(code: error.closeCode, reason: error.reason)
         }
         if inboundBytes > configuration.maxBufferedBytes { connection.pauseReceiving() }
-    }
-
-    private func handle(_ event: WebSocketEvent) {
-        switch event {
-        case .text(let text):
-            guard phase == .open else { return }
-            inboundBytes += text.utf8.count
-            enqueue(.websocketReceive(.text(text)))
-        case .binary(let bytes):
-            guard phase == .open else { return }
-            inboundBytes += bytes.count
-            enqueue(.websocketReceive(.binary(bytes)))
-        case .ping(let payload):
-            guard phase == .open || phase == .closing else { return }
-            var pong: [UInt8] = []
-            WebSocketEncoder.appendControl(.pong, payload: payload, into: &pong)
-            connection.write(pong)
-        case .pong:
-            awaitingPong = false
-        case .close(let code, let reason):
-            let received = code.map(Int.init) ?? 1005
-            if phase == .open {
-                // Echo the code (RFC 6455 §5.5.1; an empty close is echoed empty), then close.
-                var frame: [UInt8] = []
-                if let code {
-                    WebSocketEncoder.appendClose(code: code, reason: "", into: &frame)
-                } else {
-                    WebSocketEncoder.appendControl(.close, payload: [], into: &frame)
-                }
-                connection.write(frame)
-            }
-            phase = .closed
-            connection.close(graceful: true)
-            deliverDisconnect(code: received, reason: reason)
-        }
     }
 
     private func enqueue(_ message: ReceiveMessage) {
@@ -282,37 +313,13 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
         wake()
     }
 
-    /// Sends our close frame and waits (bounded) for the peer's.
-    private func startClosing(code: Int, reason: String) {
-        guard phase == .open else { return }
-        var frame: [UInt8] = []
-        WebSocketEncoder.appendClose(code: UInt16(clamping: code), reason: reason, into: &frame)
-        connection.write(frame)
-        phase = .closing
-        connection.loop.scheduleTimer(after: configuration.closeTimeout) { [weak self] in
-            guard let self, self.phase == .closing else { return }
-            self.phase = .closed
-            self.connection.close(graceful: false)
-            self.deliverDisconnect(code: 1006, reason: "close handshake timed out")
-        }
-    }
-
-    /// A protocol violation: close with its code, right away.
-    private func failConnection(code: UInt16, reason: String) {
-        guard phase == .open || phase == .closing else { return }
-        if phase == .open {
-            var frame: [UInt8] = []
-            WebSocketEncoder.appendClose(code: code, reason: reason, into: &frame)
-            connection.write(frame)
-        }
-        phase = .closed
-        connection.close(graceful: true)
-        deliverDisconnect(code: Int(code), reason: reason)
-    }
-
     func connectionReadEnded(error: Int32) {
-        if phase != .closed {
-            phase = .closed
+        if socket != nil {
+            drive { $0.readEnded(onAction: $1) }
+            return
+        }
+        if case .ended = handshake {} else {
+            handshake = .ended
             connection.close(graceful: false)
         }
         deliverDisconnect(code: 1006, reason: "")
@@ -320,11 +327,15 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
 
     func connectionShutdownRequested() {
         shuttingDown = true
-        if phase == .open { startClosing(code: 1001, reason: "server shutting down") }
+        drive { $0.close(code: 1001, reason: "server shutting down", onAction: $1) }
     }
 
     func connectionClosed() {
-        phase = .closed
+        if socket != nil {
+            drive { $0.transportClosed(onAction: $1) }
+            return
+        }
+        handshake = .ended
         deliverDisconnect(code: 1006, reason: "")
     }
 
@@ -333,16 +344,17 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
     private func scheduleKeepalive() {
         guard let interval = configuration.pingInterval else { return }
         connection.loop.scheduleTimer(after: interval) { [weak self] in
-            guard let self, self.phase == .open else { return }
+            guard let self, self.socket?.state == .open else { return }
             self.pingCounter &+= 1
-            var frame: [UInt8] = []
-            withUnsafeBytes(of: self.pingCounter.bigEndian) { WebSocketEncoder.appendControl(.ping, payload: Array($0), into: &frame) }
-            self.connection.write(frame)
-            self.awaitingPong = true
+            let counter = self.pingCounter
+            self.drive { socket, onAction in
+                withUnsafeBytes(of: counter.bigEndian) { socket.ping($0, onAction: onAction) }
+            }
             self.connection.loop.scheduleTimer(after: self.configuration.pingTimeout) { [weak self] in
-                guard let self, self.phase == .open, self.awaitingPong else { return }
-                self.logger.debug("websocket peer did not answer a ping within \(self.configuration.pingTimeout); closing")
-                self.failConnection(code: 1011, reason: "keepalive ping timeout")
+                guard let self else { return }
+                var failed = false
+                self.drive { failed = $0.pingTimeoutFired(onAction: $1) }
+                if failed { self.logger.debug("websocket peer did not answer a ping within \(self.configuration.pingTimeout); closing") }
             }
             self.scheduleKeepalive()
         }

@@ -1,15 +1,18 @@
 import Crypto
-import RingwayCore
+public import RingwayCore
 import RingwayHTTPCodec
 
-/// RFC 6455 §4.2 server handshake checks and the `Sec-WebSocket-Accept` value.
-enum WebSocketHandshake {
+/// The RFC 6455 §4 opening handshake, pure: the server's checks of the request, the responses
+/// it writes (101, refusals, denials; all through `HTTPResponseSerializer` and its field
+/// validation), and the `Sec-WebSocket-Accept` value a client checks the 101 against.
+public enum WebSocketHandshake {
     /// Why a handshake is refused: the status (400, or 426 for a version we do not speak).
-    struct Refusal: Error, Equatable {
+    struct Refusal: Error, Equatable, Sendable {
         var status: Int
         var reason: String
     }
 
+    /// The RFC 6455 §1.3 GUID appended to the key.
     static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     /// Validates the upgrade request; returns the client's key.
@@ -33,18 +36,77 @@ enum WebSocketHandshake {
         return key
     }
 
-    /// The `Sec-WebSocket-Accept` value for `key`: base64(SHA-1(key + GUID)).
-    static func acceptValue(for key: String) -> String {
+    /// The `Sec-WebSocket-Accept` value for `key`: base64(SHA-1(key + GUID)). A client
+    /// compares the 101's header with this for the key it sent.
+    public static func acceptValue(for key: String) -> String {
         let digest = Insecure.SHA1.hash(data: Array((key + guid).utf8))
         return base64(Array(digest))
     }
 
     /// Subprotocols offered in `sec-websocket-protocol`, in order.
-    static func offeredSubprotocols(_ headers: Headers) -> [String] {
+    public static func offeredSubprotocols(_ headers: Headers) -> [String] {
         headers.values("sec-websocket-protocol").flatMap { value in
             String(decoding: value, as: UTF8.self).split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
         }
     }
+
+    // MARK: - Responses
+
+    /// The 101 for `key`: `upgrade`, `connection`, `sec-websocket-accept`, the chosen
+    /// `subprotocol`, the negotiated `extensions`, `server`, then the application's `headers`.
+    /// The subprotocol must be a token the client offered, and every header valid; otherwise
+    /// nothing is built and the reason thrown.
+    static func switchingProtocols(
+        key: String, subprotocol: String?, offered: [String], extensions: String?, server: String?, headers: Headers
+    ) throws(WebSocketHandshakeError) -> [UInt8] {
+        var fields = Headers()
+        fields.reserveCapacity(fields: 6, bytes: 120)
+        fields.append(name: "upgrade", value: "websocket")
+        fields.append(name: "connection", value: "Upgrade")
+        fields.append(name: "sec-websocket-accept", value: acceptValue(for: key))
+        if let subprotocol {
+            guard HTTPResponseSerializer.isValidFieldName(subprotocol.utf8) else { throw WebSocketHandshakeError(.invalidSubprotocol(subprotocol)) }
+            guard offered.contains(subprotocol) else { throw WebSocketHandshakeError(.subprotocolNotOffered(subprotocol)) }
+            fields.append(name: "sec-websocket-protocol", value: subprotocol)
+        }
+        if let extensions { fields.append(name: "sec-websocket-extensions", value: extensions) }
+        if let server { fields.append(name: "server", value: server) }
+        var bytes: [UInt8] = []
+        do throws(HTTPSerializerError) {
+            try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: 101, headers: fields), extraHeaders: headers, into: &bytes)
+        } catch {
+            throw WebSocketHandshakeError(.invalidResponse(error))
+        }
+        return bytes
+    }
+
+    /// A complete response that ends the connection (a denial, the 403 for a close before
+    /// accept, the 500 after an application error): `headers` (any `content-length` of theirs
+    /// dropped), then `content-length` and `connection: close`, then `body`.
+    static func finalResponse(status: Int, headers: Headers, body: [UInt8]) throws(HTTPSerializerError) -> [UInt8] {
+        var fields = Headers()
+        for (name, value) in headers where !Headers.asciiCaseInsensitiveEqual(name, "content-length".utf8) {
+            fields.append(name: name, value: value)
+        }
+        var extra = Headers()
+        extra.append(name: "content-length", value: String(body.count))
+        extra.append(name: "connection", value: "close")
+        var bytes: [UInt8] = []
+        try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: status, headers: fields), extraHeaders: extra, into: &bytes)
+        return bytes + body
+    }
+
+    /// The answer to a handshake that breaks RFC 6455 §4.2 (400, or 426 naming version 13) or
+    /// arrives while the server drains (503): a one-line plain-text body, then close.
+    static func refusalResponse(_ refusal: Refusal) -> [UInt8] {
+        var headers = Headers()
+        if refusal.status == 426 { headers.append(name: "sec-websocket-version", value: "13") }
+        headers.append(name: "content-type", value: "text/plain; charset=utf-8")
+        // Fixed names and values: always valid.
+        return (try? finalResponse(status: refusal.status, headers: headers, body: Array("\(refusal.reason)\n".utf8))) ?? []
+    }
+
+    // MARK: - Parsing helpers
 
     /// Lower-cased comma-separated tokens of a header value.
     static func tokens(_ value: ArraySlice<UInt8>) -> [String] {

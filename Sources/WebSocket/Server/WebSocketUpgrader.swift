@@ -34,11 +34,7 @@ public struct WebSocketUpgrader: HTTPUpgrader {
     }
 
     private func refuse(_ request: HTTPUpgradeRequest, _ refusal: WebSocketHandshake.Refusal) {
-        let body = Array("\(refusal.reason)\n".utf8)
-        var head = "HTTP/1.1 \(refusal.status) \(refusal.status == 426 ? "Upgrade Required" : refusal.status == 503 ? "Service Unavailable" : "Bad Request")\r\n"
-        if refusal.status == 426 { head += "sec-websocket-version: 13\r\n" }
-        head += "content-type: text/plain; charset=utf-8\r\ncontent-length: \(body.count)\r\nconnection: close\r\n\r\n"
-        request.connection.write(Array(head.utf8) + body)
+        request.connection.write(WebSocketHandshake.refusalResponse(refusal))
         request.connection.close(graceful: true)
     }
 }
