@@ -104,7 +104,7 @@ let package = Package(
         ),
         .target(
             name: "RingwayTestSupport",
-            dependencies: ["Ringway", "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec"],
+            dependencies: ["Ringway", "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", .product(name: "DequeModule", package: "swift-collections")],
             path: "Sources/TestSupport",
             swiftSettings: strict
         ),
