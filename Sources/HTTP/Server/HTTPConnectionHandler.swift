@@ -324,13 +324,14 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         order = ResponseOrder()
         let bodyLimit = configuration.bodyLimit?(head.method, target.path, head.headers) ?? configuration.limits.maxBodyBytes
         machine.date = date.current()
-        var output = responseBuffer.take(capacity: 0)
+        // Answers in the app's place are rare: a fresh buffer for them, so that the reused
+        // head storage is not taken (and copied while the connection still holds it) for nothing.
+        var output: [UInt8] = []
         let begun = machine.beginRequest(head, bodyLimit: bodyLimit, into: &output)
         guard begun == .runApplication else {
-            perform(begun, output)
+            perform(begun, output, reuse: false)
             return
         }
-        responseBuffer.keep(output)
 
         let scope = HTTPScope(
             httpVersion: head.version == .http1_0 ? "1.0" : "1.1", method: head.method, scheme: "http",
@@ -341,8 +342,8 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         do {
             try await application(.http(scope), Receive(channel: self, exchange: id), Send(channel: self, exchange: id))
             if !closed && !abandoned {
-                machine.date = date.current()
-                var output = responseBuffer.take(capacity: 0)
+                if machine.responseNotStarted { machine.date = date.current() }
+                var output: [UInt8] = []
                 let action = machine.appReturned(into: &output)
                 switch action {
                 case .none: break
@@ -351,14 +352,14 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
                 default:
                     logger.error("application returned without sending a response", metadata: requestMetadata(scope))
                 }
-                perform(action, output)
+                perform(action, output, reuse: false)
             }
         } catch is ClientDisconnected {
             // The peer left (or a timeout answered); nothing more to say.
         } catch {
             if !closed && !abandoned {
                 machine.date = date.current()
-                var output = responseBuffer.take(capacity: 0)
+                var output: [UInt8] = []
                 let action = machine.appFailed(into: &output)
                 if case .close = action {
                     logger.error("application error after the response started: \(error); closing the connection", metadata: requestMetadata(scope))
@@ -366,7 +367,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
                     // Nothing reached the wire yet: answer 500, without the error's detail.
                     logger.error("application error: \(error)", metadata: requestMetadata(scope))
                 }
-                perform(action, output)
+                perform(action, output, reuse: false)
             }
         }
         if !closed && !abandoned && machine.keepAlive { await discardRemainingBody() }
