@@ -100,6 +100,9 @@ public struct HTTPServerExchange: Sendable {
     /// How much unread request body is read and dropped to reach the next request.
     public let maxDiscardedBodyBytes: Int
 
+    /// - Parameters:
+    ///   - serverHeader: the `server` value for the heads it writes, or nil for none.
+    ///   - maxDiscardedBodyBytes: how much unread request body is dropped to keep the connection.
     public init(serverHeader: String?, maxDiscardedBodyBytes: Int) {
         self.serverHeader = serverHeader
         self.maxDiscardedBodyBytes = maxDiscardedBodyBytes
@@ -507,48 +510,4 @@ public struct HTTPServerExchange: Sendable {
     static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
     static let chunkEnd: [UInt8] = Array("\r\n".utf8)
     static let chunkEndAndLastChunk: [UInt8] = Array("\r\n0\r\n\r\n".utf8)
-}
-
-/// What the I/O handler carries out after an `HTTPServerExchange` call.
-public enum HTTPServerAction: Sendable, Equatable {
-    /// Nothing to do (deliver the message, carry on).
-    case none
-    /// Run the application for the request just begun.
-    case runApplication
-    /// Write the bytes the machine put in `output`.
-    case write
-    /// Write the application's body bytes as they are (no framing to add).
-    case writeBody
-    /// Write `output` if not empty, then the file region, then `suffix` if not empty.
-    case sendFile(suffix: [UInt8])
-    /// Write `output`, then close the connection.
-    case writeAndClose(HTTPServerExchange.Close)
-    /// Close the connection.
-    case close(HTTPServerExchange.Close)
-    /// Refuse the application's message with `error`: write `output` if not empty, then
-    /// close as `close` says (nil: the connection stays).
-    case fail(HTTPExchangeError, close: HTTPServerExchange.Close?)
-}
-
-/// An application's response that HTTP cannot carry as sent.
-public enum HTTPExchangeError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The app's `content-length` is not a number.
-    case contentLengthNotANumber(String)
-    /// More body than the app's `content-length` declared.
-    case bodyExceedsContentLength(UInt64)
-    /// The body ended with a length other than the declared one.
-    case bodyLengthMismatch(sent: UInt64, declared: UInt64)
-    /// The response head has a field the serializer refuses (answered 500 instead).
-    case invalidHead(HTTPSerializerError)
-    /// The trailers have a field the serializer refuses.
-    case invalidTrailers(HTTPSerializerError)
-
-    public var description: String {
-        switch self {
-        case .contentLengthNotANumber(let value): "content-length '\(value)' is not a number"
-        case .bodyExceedsContentLength(let declared): "response body exceeds its content-length of \(declared) bytes"
-        case .bodyLengthMismatch(let sent, let declared): "response body has \(sent) bytes but content-length is \(declared)"
-        case .invalidHead(let error), .invalidTrailers(let error): "\(error)"
-        }
-    }
 }
