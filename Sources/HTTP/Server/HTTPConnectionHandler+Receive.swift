@@ -3,27 +3,29 @@ import RingwayHTTPCodec
 public import RingwayRuntime
 
 extension HTTPConnectionHandler {
+    /// The next request message. Every wait honours task cancellation: a cancelled
+    /// `receive` that would wait throws `CancellationError` at once.
     public func receive(exchange id: UInt64) async throws -> ReceiveMessage {
         guard connection.loop.inLoop else {
             return try await withTaskExecutorPreference(connection.loop) { try await self.receive(exchange: id) }
         }
-        guard id == exchange, inExchange else { throw MessageOrderError(.scopeEnded) }
-        if requestBodyDone {
+        guard id == exchange, machine.inExchange else { throw MessageOrderError(.scopeEnded) }
+        if machine.requestBodyDone {
             if let trailers = requestTrailers {
                 requestTrailers = nil
                 return .httpRequestTrailers(headers: trailers)
             }
             // ASGI: after the body, receive() blocks until the client disconnects or the
             // response is complete, then reports http.disconnect.
-            if !closed && !readEnded && !abandoned && order.state != .complete {
-                await withUnsafeContinuation { disconnectWaiters.append($0) }
+            if !closed && !readEnded && !abandoned && !machine.responseComplete {
+                try await waitForDisconnect()
             }
             return .httpDisconnect
         }
-        if let head = requestHead, head.expectsContinue, !continueSent, order.state == .awaitingStart, pendingStart == nil {
+        if !abandoned {
             // 100 Continue only now that the app asks for the body (RFC 9110 §10.1.1).
-            continueSent = true
-            connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+            var output: [UInt8] = []  // written into only when a 100 Continue is due (rare)
+            perform(machine.bodyRequested(into: &output), output, reuse: false)
         }
         while true {
             if closed || abandoned { return .httpDisconnect }
@@ -31,8 +33,14 @@ extension HTTPConnectionHandler {
                 clearDeadline()
                 switch event {
                 case .body(let chunk):
-                    requestBodyBytes += UInt64(chunk.count)
-                    if requestBodyBytes > requestBodyLimit { return try bodyLimitExceeded() }
+                    var output: [UInt8] = []  // written into only past the limit
+                    machine.date = date.current()
+                    let action = machine.requestBody(count: chunk.count, into: &output)
+                    if action != .none {
+                        // Past the body limit: the server answers 413 in the app's place.
+                        perform(action, output, reuse: false)
+                        return .httpDisconnect
+                    }
                     if case .end(let trailers) = events.first {
                         _ = popEvent()
                         finishBody(trailers: trailers)
@@ -46,42 +54,66 @@ extension HTTPConnectionHandler {
                     preconditionFailure("parser emitted a head before the previous request's end")
                 }
             }
-            if let parseError { return bodyFramingFailed(parseError) }
+            if let parseError {
+                // The body broke the framing rules (or the peer half-closed inside it).
+                respondToParseError(parseError)
+                return .httpDisconnect
+            }
             if readEnded { return .httpDisconnect }
             setDeadline(.body)
-            await waitForEvent()
+            try await waitForEventCancellably()
             guard id == exchange else { throw MessageOrderError(.scopeEnded) }
         }
     }
 
     private func finishBody(trailers: Headers?) {
-        requestBodyDone = true
+        machine.requestEnded()
         if let trailers, !trailers.isEmpty { requestTrailers = trailers }
     }
 
-    /// The body being read broke the framing rules (or the peer half-closed inside it):
-    /// answer the parser's status in the app's place, or close if the response started.
-    private func bodyFramingFailed(_ error: HTTPParserError) -> ReceiveMessage {
-        keepAlive = false
-        abandoned = true
-        if order.state == .awaitingStart && pendingStart == nil {
-            respondToParseError(error)
-        } else {
-            connection.close(graceful: false)
+    // MARK: Cancellable waits
+
+    /// Waits for the next event like `waitForEvent`, but a cancellation resumes the wait (on
+    /// the loop, exactly this waiter) and throws `CancellationError`.
+    private func waitForEventCancellably() async throws {
+        if Task.isCancelled { throw CancellationError() }
+        lastWaiterID &+= 1
+        let id = lastWaiterID
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                eventWaiterID = id
+                eventWaiter = continuation
+            }
+        } onCancel: {
+            // Any thread: the waiter is loop-confined state.
+            connection.loop.execute { self.cancelEventWaiter(id) }
         }
-        return .httpDisconnect
+        if Task.isCancelled { throw CancellationError() }
     }
 
-    /// A chunked body grew past this request's limit: answer 413 in the app's place.
-    private func bodyLimitExceeded() throws -> ReceiveMessage {
-        keepAlive = false
-        abandoned = true  // the exchange is answered by the server; the app's sends now fail
-        if order.state == .awaitingStart && pendingStart == nil {
-            writeErrorResponse(status: 413, message: "Content Too Large: the body exceeds \(requestBodyLimit) bytes")
-            connection.close(graceful: true)
-        } else {
-            connection.close(graceful: false)
+    private func cancelEventWaiter(_ id: UInt64) {
+        guard eventWaiterID == id, let waiter = eventWaiter else { return }  // resumed already
+        eventWaiter = nil
+        eventWaiterID = 0
+        waiter.resume()
+    }
+
+    /// Waits until the client disconnects or the response completes; a cancellation
+    /// resumes exactly this waiter and throws `CancellationError`.
+    private func waitForDisconnect() async throws {
+        if Task.isCancelled { throw CancellationError() }
+        lastWaiterID &+= 1
+        let id = lastWaiterID
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in disconnectWaiters.append((id, continuation)) }
+        } onCancel: {
+            connection.loop.execute { self.cancelDisconnectWaiter(id) }
         }
-        return .httpDisconnect
+        if Task.isCancelled { throw CancellationError() }
+    }
+
+    private func cancelDisconnectWaiter(_ id: UInt64) {
+        guard let index = disconnectWaiters.firstIndex(where: { $0.id == id }) else { return }  // resumed already
+        disconnectWaiters.remove(at: index).continuation.resume()
     }
 }

@@ -79,38 +79,26 @@ extension HTTPConnectionHandler {
 
     private func expire(_ kind: DeadlineKind) {
         let peer = connection.remoteAddress?.description ?? "?"
+        let timeout: HTTPServerExchange.Timeout
         switch kind {
         case .none:
             return
         case .idle:
             logger.trace("closing idle keep-alive connection from \(peer)")
-            abandoned = true
-            connection.close(graceful: true, linger: false)
+            timeout = .idle
         case .head:
             logger.debug("request head from \(peer) not received within \(configuration.headerTimeout); answering 408")
-            abandoned = true
-            keepAlive = false
-            if parser.isIdle && events.isEmpty && requestsServed > 0 {
-                connection.close(graceful: true, linger: false)
-            } else {
-                writeErrorResponse(status: 408, message: "Request Timeout: the request head took longer than \(configuration.headerTimeout)")
-                connection.close(graceful: true)
-            }
+            timeout = .head(configuration.headerTimeout)
         case .body:
             logger.debug("request body from \(peer) stalled for \(configuration.bodyTimeout); timing out")
-            abandoned = true
-            keepAlive = false
-            if inExchange && order.state == .awaitingStart && pendingStart == nil {
-                writeErrorResponse(status: 408, message: "Request Timeout: no request body for \(configuration.bodyTimeout)")
-                connection.close(graceful: true)
-            } else {
-                connection.close(graceful: false)
-            }
+            timeout = .body(configuration.bodyTimeout)
         case .send:
             logger.debug("client \(peer) read nothing for \(configuration.sendTimeout); closing")
-            abandoned = true
-            connection.close(graceful: false)
+            timeout = .send
         }
+        machine.date = date.current()
+        var output = responseBuffer.take(capacity: 0)
+        perform(machine.timedOut(timeout, betweenRequests: parser.isIdle && events.isEmpty, into: &output), output)
         wakeEventWaiter()
         resumeDisconnectWaiters()
     }

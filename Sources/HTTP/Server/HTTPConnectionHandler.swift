@@ -20,8 +20,11 @@ public import RingwayRuntime
 ///
 /// Loop-confined: all state is touched on the connection's loop thread only (the
 /// `@unchecked Sendable` invariant). `receive`/`send` called from elsewhere hop to the loop.
-/// The concerns live in extensions: `+Receive` (request messages), `+Send` (response
-/// framing), `+Timeouts` (header, body, idle and send deadlines).
+/// The rules of each exchange (keep-alive, framing, `Expect`, what to answer when) are the
+/// sans-I/O `HTTPServerExchange`'s; this class parks the task, runs the one timer, applies
+/// backpressure and carries out the machine's actions. The concerns live in extensions:
+/// `+Receive` (request messages), `+Send` (response messages and actions), `+Timeouts`
+/// (header, body, idle and send deadlines).
 public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @unchecked Sendable {
     let connection: Connection
     let application: any Application
@@ -35,11 +38,13 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     var parseError: HTTPParserError?
     var readEnded = false
     var closed = false
-    var shuttingDown = false
-    /// The server gave up on the exchange (a timeout or a body limit) and answered or
-    /// closed in the app's place: the app's `receive` reports a disconnect, `send` throws.
-    var abandoned = false
+    /// The exchange rules: keep-alive, framing, what to answer; one value per exchange inside.
+    var machine: HTTPServerExchange
     var eventWaiter: UnsafeContinuation<Void, Never>?
+    /// Which `receive` wait `eventWaiter` is (0: not a cancellable one), for its cancellation handler.
+    var eventWaiterID: UInt64 = 0
+    /// The last id handed to a cancellable wait.
+    var lastWaiterID: UInt64 = 0
     /// Whether the connection's task is running (see the type's documentation).
     var taskRunning = false
     /// Whether that task waits for the next request head; it ends at `taskReleaseAt`.
@@ -53,26 +58,13 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     /// The connection's one timer (deadlines and the task linger) and when it is due.
     var timer: TimerID?
     var timerDueAt: UInt64?
-    var disconnectWaiters: [UnsafeContinuation<Void, Never>] = []
+    var disconnectWaiters: [(id: UInt64, continuation: UnsafeContinuation<Void, Never>)] = []
     var date = HTTPDate()
-    var requestsServed = 0
 
-    // The exchange (request/response) in progress.
+    // The exchange (request/response) in progress; its HTTP state is in `machine`.
     var exchange: UInt64 = 0
-    var inExchange = false
-    var requestHead: HTTPRequestHead?
-    var requestBodyDone = true
-    var requestBodyBytes: UInt64 = 0
-    var requestBodyLimit: UInt64 = 0
     var requestTrailers: Headers?
-    var continueSent = false
     var order = ResponseOrder()
-    var pendingStart: (status: Int, headers: Headers)?
-    var framing = ResponseFraming.none
-    var keepAlive = true
-    var declaredLength: UInt64?
-    var sentBodyBytes: UInt64 = 0
-    var pendingTrailers = Headers()
     /// Storage for response heads, reused once the connection has sent the last one.
     var responseBuffer = ReusableBuffer()
     /// The connection's one timer's action, made once (a closure per arming would allocate).
@@ -84,7 +76,10 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     /// `connection.sentBytes` when the send deadline was set: progress since restarts it.
     var sentBytesAtDeadline: UInt64 = 0
 
-    enum ResponseFraming { case none, contentLength, chunked, closeDelimited, bodiless }
+    /// The server gave up on the exchange (a timeout, a body limit, a hand-over) and answered
+    /// or closed in the app's place: the app's `receive` reports a disconnect, `send` throws.
+    var abandoned: Bool { machine.abandoned }
+    var shuttingDown: Bool { machine.shuttingDown }
 
     init(connection: Connection, application: any Application, configuration: HTTPServerConfiguration,
          logger: Logger, stateProvider: @escaping @Sendable () -> ScopeState) {
@@ -96,6 +91,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         // With upgraders the parser stops after an upgrade request's head and keeps what
         // follows for the new protocol.
         self.parser = HTTPRequestParser(limits: configuration.limits, stopAtUpgrade: !configuration.upgraders.isEmpty)
+        self.machine = HTTPServerExchange(serverHeader: configuration.serverHeader, maxDiscardedBodyBytes: configuration.maxDiscardedBodyBytes)
     }
 
     /// Arms the header timeout, which runs from the accept; the task starts with the first
@@ -161,7 +157,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     }
 
     public func connectionShutdownRequested() {
-        shuttingDown = true
+        machine.shutdownRequested()
         wakeEventWaiter()
         startTaskIfNeeded()
     }
@@ -183,10 +179,12 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     func resumeDisconnectWaiters() {
         let waiters = disconnectWaiters
         disconnectWaiters.removeAll()
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.continuation.resume() }
     }
 
+    /// Parks the connection's task until the next event (not cancellable: the task's own waits).
     func waitForEvent() async {
+        eventWaiterID = 0
         await withUnsafeContinuation { eventWaiter = $0 }
     }
 
@@ -225,8 +223,9 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
             // The exchange is over: the next head reuses this one's storage.
             parser.recycle(head)
             if closed || abandoned { return }
-            if !keepAlive || shuttingDown {
-                connection.close(graceful: true)
+            let action = machine.endExchange()
+            if action != .none {
+                perform(action, [], reuse: false)
                 return
             }
         }
@@ -253,7 +252,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
             return
         }
         clearDeadline()
-        abandoned = true  // no more HTTP on this connection
+        machine.handedOver()  // no more HTTP on this connection
         await upgrader.upgrade(HTTPUpgradeRequest(
             connection: connection, head: head, target: target, leftover: leftover, application: application,
             state: stateProvider(), configuration: configuration, logger: logger, shuttingDown: shuttingDown))
@@ -288,7 +287,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
                 connection.close(graceful: true, linger: false)
                 return nil
             }
-            if deadlineKind == .none { setDeadline(requestsServed == 0 || !parser.isIdle ? .head : .idle) }
+            if deadlineKind == .none { setDeadline(machine.requestsServed == 0 || !parser.isIdle ? .head : .idle) }
             if released { return nil }
             taskParked = true
             taskReleaseAt = connection.loop.now &+ Self.taskLinger
@@ -308,27 +307,6 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     }
 
     private func serve(_ head: HTTPRequestHead) async {
-        exchange &+= 1
-        inExchange = true
-        requestsServed += 1
-        requestHead = head
-        requestBodyDone = false
-        requestBodyBytes = 0
-        requestTrailers = nil
-        continueSent = false
-        order = ResponseOrder()
-        pendingStart = nil
-        framing = .none
-        declaredLength = nil
-        sentBodyBytes = 0
-        keepAlive = head.keepAlive && !shuttingDown
-        defer {
-            exchange &+= 1  // stale Receive/Send of this request now fail with scopeEnded
-            inExchange = false
-            requestHead = nil  // an idle connection keeps no request's fields
-            resumeDisconnectWaiters()
-        }
-
         let target: RequestTarget
         do {
             target = try RequestTarget(parsing: head.target, method: head.method)
@@ -337,16 +315,21 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
             respondToParseError(error)
             return
         }
-        if let expectation = head.headers.first("expect"), !Headers.asciiCaseInsensitiveEqual(expectation, "100-continue".utf8) {
-            // RFC 9110 §10.1.1: an expectation we cannot meet.
-            keepAlive = false
-            writeErrorResponse(status: 417, message: "Expectation Failed: only 100-continue is supported")
-            return
+        exchange &+= 1
+        defer {
+            exchange &+= 1  // stale Receive/Send of this request now fail with scopeEnded
+            resumeDisconnectWaiters()
         }
-        requestBodyLimit = configuration.bodyLimit?(head.method, target.path, head.headers) ?? configuration.limits.maxBodyBytes
-        if case .contentLength(let length) = head.bodyFraming, length > requestBodyLimit {
-            keepAlive = false
-            writeErrorResponse(status: 413, message: "Content Too Large: the body is \(length) bytes, the limit is \(requestBodyLimit)")
+        requestTrailers = nil
+        order = ResponseOrder()
+        let bodyLimit = configuration.bodyLimit?(head.method, target.path, head.headers) ?? configuration.limits.maxBodyBytes
+        machine.date = date.current()
+        // Answers in the app's place are rare: a fresh buffer for them, so that the reused
+        // head storage is not taken (and copied while the connection still holds it) for nothing.
+        var output: [UInt8] = []
+        let begun = machine.beginRequest(head, bodyLimit: bodyLimit, into: &output)
+        guard begun == .runApplication else {
+            perform(begun, output, reuse: false)
             return
         }
 
@@ -359,34 +342,35 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         do {
             try await application(.http(scope), Receive(channel: self, exchange: id), Send(channel: self, exchange: id))
             if !closed && !abandoned {
-                switch order.state {
-                case .awaitingStart:
-                    logger.error("application returned without sending a response", metadata: requestMetadata(scope))
-                    writeErrorResponse(status: 500, message: "Internal Server Error")
-                case .streamingBody, .awaitingTrailers:
+                if machine.responseNotStarted { machine.date = date.current() }
+                var output: [UInt8] = []
+                let action = machine.appReturned(into: &output)
+                switch action {
+                case .none: break
+                case .close:
                     logger.error("application returned before finishing its response; closing the connection", metadata: requestMetadata(scope))
-                    keepAlive = false
-                    connection.close(graceful: false)
-                case .complete:
-                    break
+                default:
+                    logger.error("application returned without sending a response", metadata: requestMetadata(scope))
                 }
+                perform(action, output, reuse: false)
             }
         } catch is ClientDisconnected {
             // The peer left (or a timeout answered); nothing more to say.
         } catch {
             if !closed && !abandoned {
-                if order.state == .awaitingStart || pendingStart != nil {
+                machine.date = date.current()
+                var output: [UInt8] = []
+                let action = machine.appFailed(into: &output)
+                if case .close = action {
+                    logger.error("application error after the response started: \(error); closing the connection", metadata: requestMetadata(scope))
+                } else {
                     // Nothing reached the wire yet: answer 500, without the error's detail.
                     logger.error("application error: \(error)", metadata: requestMetadata(scope))
-                    pendingStart = nil
-                    writeErrorResponse(status: 500, message: "Internal Server Error")
-                } else {
-                    logger.error("application error after the response started: \(error); closing the connection", metadata: requestMetadata(scope))
-                    connection.close(graceful: false)
                 }
+                perform(action, output, reuse: false)
             }
         }
-        if !closed && !abandoned && keepAlive { await discardRemainingBody() }
+        if !closed && !abandoned && machine.keepAlive { await discardRemainingBody() }
     }
 
     func requestMetadata(_ scope: HTTPScope) -> Logger.Metadata {
@@ -396,22 +380,18 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
     /// Reads and drops the rest of a body the application did not consume, so the next
     /// pipelined request starts at the right byte; too much of it closes the connection.
     private func discardRemainingBody() async {
-        var discarded = 0
-        while !requestBodyDone && !closed {
+        while !machine.requestBodyDone && !closed {
             if let event = popEvent() {
                 switch event {
                 case .body(let chunk):
-                    discarded += chunk.count
-                    if discarded > configuration.maxDiscardedBodyBytes {
-                        keepAlive = false
-                        return
-                    }
-                case .end, .head: requestBodyDone = true  // the parser ends every body before a head
+                    // Too much of it: the connection closes after this exchange.
+                    if machine.discardedBody(count: chunk.count) != .none { return }
+                case .end, .head: machine.requestEnded()  // the parser ends every body before a head
                 }
                 continue
             }
             if parseError != nil || readEnded || abandoned {
-                keepAlive = false
+                machine.discardFailed()
                 return
             }
             setDeadline(.body)

@@ -1,4 +1,5 @@
 public import Logging
+import RingwayHTTPCodec
 public import RingwayRuntime
 
 /// Makes every accepted connection an HTTP/1.1 connection serving `application`.
@@ -17,11 +18,17 @@ public struct HTTPConnectionInitializer: ConnectionInitializer {
         self.stateProvider = stateProvider
     }
 
-    /// 503 for connections over `ServerConfiguration.maxConnections`.
-    public var overloadResponse: [UInt8] {
-        Array(("HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: 43\r\n"
-            + "retry-after: 1\r\nconnection: close\r\n\r\nService Unavailable: too many connections.\n").utf8)
-    }
+    /// 503 for connections over `ServerConfiguration.maxConnections`, written by the serializer.
+    public var overloadResponse: [UInt8] { Self.overload }
+
+    private static let overload: [UInt8] = {
+        let body = Array("Service Unavailable: too many connections.\n".utf8)
+        let head = HTTPResponseHead(status: 503, headers: [("content-type", "text/plain; charset=utf-8"), ("retry-after", "1")])
+        var bytes: [UInt8] = []
+        // Constant, valid fields: the serializer cannot refuse them.
+        try! HTTPResponseSerializer.writeHead(head, fields: ServerFields(contentLength: UInt64(body.count), connection: .close), into: &bytes)
+        return bytes + body
+    }()
 
     public func initialize(_ connection: Connection) {
         let handler = HTTPConnectionHandler(connection: connection, application: application, configuration: configuration,
