@@ -230,8 +230,9 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// the head as one `sendFile`; either completes later through `sendCompleted`.
     ///
     /// After an abortive close, while the kernel lets go of the socket (a receive is still
-    /// being stopped), the queue still gets what the socket takes at once, but nothing waits
-    /// for room: the send is cancelled as soon as it is submitted.
+    /// being stopped), the queue still gets one more send: a gathered one as usual, a file
+    /// region only what the socket takes at once (its send is cancelled as soon as it is
+    /// submitted, so a stalled reader cannot hold the close).
     func flushNow() {
         if case .flushScheduled = writeState { writeState = .idle }
         guard case .idle = writeState, outbound.byteCount > 0 else {
@@ -247,14 +248,11 @@ public final class Connection: IOTarget, @unchecked Sendable {
         if let region = outbound.headFile {
             writeState = .sendingFile
             loop.io.sendFile(fd: fd, file: region.descriptor, offset: region.offset, count: region.count, token: token)
+            if abortive { loop.io.cancelSend(fd: fd, token: token) }
         } else {
             submitGather()
         }
-        if abortive {
-            loop.io.cancelSend(fd: fd, token: token)
-            return
-        }
-        afterProgress()
+        if !abortive { afterProgress() }
     }
 
     private func submitGather() {
