@@ -67,7 +67,7 @@ final class ReadinessBackend<Waiter: ReadinessWaiter>: IOBackend {
         case acceptEnded(IOToken, Int32)
     }
 
-    let waiter: Waiter
+    private let waiter: Waiter
     private var interests: [Interest?] = []
     private var queued: [Queued] = []
     /// `queued` being delivered (swapped, so neither array reallocates per turn).
