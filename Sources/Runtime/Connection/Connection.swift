@@ -228,18 +228,31 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// Sends what is queued if nothing is in flight. Called by the loop once per turn and
     /// after each completion: bytes at the head go out as one gathered send, a file region at
     /// the head as one `sendFile`; either completes later through `sendCompleted`.
+    ///
+    /// After an abortive close, while the kernel lets go of the socket (a receive is still
+    /// being stopped), the queue still gets one more send: a gathered one as usual, a file
+    /// region only what the socket takes at once (its send is cancelled as soon as it is
+    /// submitted, so a stalled reader cannot hold the close).
     func flushNow() {
         if case .flushScheduled = writeState { writeState = .idle }
-        guard case .idle = writeState, !lifecycle.isEnding else { return }
-        if outbound.byteCount > 0, lifecycle.acceptsOutput {
-            if let region = outbound.headFile {
-                writeState = .sendingFile
-                loop.io.sendFile(fd: fd, file: region.descriptor, offset: region.offset, count: region.count, token: token)
-            } else {
-                submitGather()
-            }
+        guard case .idle = writeState, outbound.byteCount > 0 else {
+            afterProgress()
+            return
         }
-        afterProgress()
+        let abortive: Bool
+        switch lifecycle {
+        case .open, .draining, .flushingThenClose: abortive = false
+        case .closing: abortive = true
+        case .lingering, .closed: return
+        }
+        if let region = outbound.headFile {
+            writeState = .sendingFile
+            loop.io.sendFile(fd: fd, file: region.descriptor, offset: region.offset, count: region.count, token: token)
+            if abortive { loop.io.cancelSend(fd: fd, token: token) }
+        } else {
+            submitGather()
+        }
+        if !abortive { afterProgress() }
     }
 
     private func submitGather() {

@@ -4,7 +4,7 @@ import Glibc
 
 /// The io_uring backend: multishot accept, multishot recv into a provided-buffer ring,
 /// `sendmsg` gather writes, `sendfile(2)` at once with a one-shot `POLLOUT` poll when the
-/// socket buffer is full, `SHUTDOWN`, async cancel, and an eventfd polled by a multishot
+/// socket buffer is full, async cancel, and an eventfd polled by a multishot
 /// poll for cross-thread wakeups.
 ///
 /// The ring is set up as the liburing authors recommend for one-thread-per-ring servers:
@@ -15,7 +15,7 @@ final class IOURingBackend: IOBackend {
 
     /// The operation a CQE belongs to, kept in the top byte of `user_data`.
     private enum Operation: UInt64 {
-        case accept = 1, receive, send, cancel, wake, sendZeroCopy, sendFile, shutdown
+        case accept = 1, receive, send, cancel, wake, sendZeroCopy, sendFile
     }
 
     /// Sends of at least this many bytes go out with `SENDMSG_ZC` (nil: never), see
@@ -64,11 +64,6 @@ final class IOURingBackend: IOBackend {
     private var immediateSends: [(token: IOToken, result: Int)] = []
     /// `immediateSends` being delivered (swapped, so neither array reallocates per turn).
     private var deliveringSends: [(token: IOToken, result: Int)] = []
-    /// A `SHUTDOWN` is queued but not submitted: `close(fd:)` submits it first, so it never
-    /// meets a closed (or reused) descriptor number.
-    private var shutdownQueued = false
-    /// Whether the kernel has `IORING_OP_SHUTDOWN` (5.11); else `shutdown(2)`.
-    private var ringShutdown = false
     private var wakeCounter: UInt64 = 0
     /// CQE pointers peeked per batch; allocated once (a 2 KiB temporary would be a heap
     /// allocation per poll).
@@ -119,7 +114,6 @@ final class IOURingBackend: IOBackend {
         }
         try Self.requireOpcodes(&ring)
         if ringway_uring_probe_opcode(&ring, Int32(IORING_OP_SENDMSG_ZC.rawValue)) != 1 { self.zeroCopyThreshold = nil }
-        ringShutdown = ringway_uring_probe_opcode(&ring, Int32(IORING_OP_SHUTDOWN.rawValue)) == 1
         armWakePoll()
     }
 
@@ -247,15 +241,12 @@ final class IOURingBackend: IOBackend {
         io_uring_sqe_set_data64(sqe, Self.userData(.sendFile, token))
     }
 
+    /// `shutdown(2)`, not `IORING_OP_SHUTDOWN`: the kernel always hands that opcode to an
+    /// io-wq worker thread (it is never issued inline), so the FIN waited for a worker. Seen:
+    /// Autobahn on io_uring failed 3 runs in 3 with it (unclean closes, cases timing out under
+    /// load) and passed with the syscall.
     func shutdownWrite(fd: Int32) {
-        guard ringShutdown else {
-            _ = Glibc.shutdown(fd, Int32(SHUT_WR))
-            return
-        }
-        let sqe = nextSQE()
-        io_uring_prep_shutdown(sqe, fd, Int32(SHUT_WR))
-        io_uring_sqe_set_data64(sqe, Self.userData(.shutdown, 0))
-        shutdownQueued = true
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
     private func cancel(_ target: UInt64) {
@@ -265,12 +256,6 @@ final class IOURingBackend: IOBackend {
     }
 
     func close(fd: Int32) {
-        if shutdownQueued {
-            // A submitted SHUTDOWN holds its own file reference; an unsubmitted one would
-            // look the number up later.
-            shutdownQueued = false
-            _ = io_uring_submit(&ring)
-        }
         if !zeroCopyCopied.isEmpty { zeroCopyCopied.remove(fd) }  // the number may be reused
         _ = Glibc.close(fd)
     }
@@ -286,7 +271,6 @@ final class IOURingBackend: IOBackend {
             // Their handlers may have queued work (flushes, more sends) for this turn: no sleep.
             timeoutNanoseconds = 0
         }
-        shutdownQueued = false
 
         var cqe: UnsafeMutablePointer<io_uring_cqe>? = nil
         let result: Int32
@@ -389,7 +373,7 @@ final class IOURingBackend: IOBackend {
         case .wake:
             _ = read(wakeFD, &wakeCounter, 8)
             if !more { armWakePoll() }
-        case .cancel, .shutdown, .none:
+        case .cancel, .none:
             break
         }
     }
