@@ -3,16 +3,19 @@ import PackageDescription
 
 // Ringway: an ASGI-shaped Swift networking runtime on a per-core io_uring reactor.
 //
-// Module map (one folder per layer, see README "Architecture"):
+// Module map (one folder per layer, see README "Architecture"), lowest first:
 //   RingwayCore      Sources/Core          shared value types (Headers, byte helpers)
+//   RingwayContract  Sources/Contract      the ASGI contract: Scope, messages, Application, errors (no reactor)
 //   CURing           Sources/CURing        liburing + the few shims Swift cannot import (Linux only)
-//   RingwayRuntime   Sources/Runtime       backends, event loops, buffers, connections, the app interface
-//   RingwayHTTPCodec Sources/HTTP/Codec    sans-I/O HTTP/1.1 parser and serializer
-//   RingwayHTTP      Sources/HTTP/Server   the HTTP/1.1 connection handler on top of the runtime
+//   RingwayRuntime   Sources/Runtime       the reactor: backends (io_uring, epoll, Dispatch, in-memory), loops,
+//                                          connections, listeners, lifespan runner, server core
+//   RingwayHTTPCodec Sources/HTTP/Codec    sans-I/O HTTP/1.1: parser, serializer, the server exchange machine
+//   RingwayHTTP      Sources/HTTP/Server   the HTTP/1.1 handler: carries out the exchange machine's actions
 //   CZlib            Sources/CZlib         zlib for permessage-deflate
-//   RingwayWebSocketCodec Sources/WebSocket/Codec  sans-I/O RFC 6455 frames, RFC 7692 deflate
-//   RingwayWebSocket Sources/WebSocket/Server  the handshake (an HTTP upgrader) and the socket handler
-//   Ringway          Sources/Ringway       umbrella: `Server`, re-exports
+//   RingwayWebSocketCodec Sources/WebSocket/Codec  sans-I/O RFC 6455: frames, deflate, handshake, connection machine
+//   RingwayWebSocket Sources/WebSocket/Server  the upgrader and the socket handler; the app's `WebSocket` view
+//   Ringway          Sources/Ringway       what an app author and an embedder import: `Server`, configurations,
+//                                          the contract, `WebSocket`, `BackendKind` (no loop, handler or parser)
 //   RingwayTestSupport Sources/TestSupport in-memory and live test clients for users' tests
 //   ringway          Sources/ringway       the CLI (`ringway serve`)
 // Toolchain modules named `Runtime` and `Testing` exist, hence the prefixed names.
@@ -46,6 +49,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "RingwayCore", path: "Sources/Core", swiftSettings: strict),
+        .target(name: "RingwayContract", dependencies: ["RingwayCore"], path: "Sources/Contract", swiftSettings: strict),
         .target(
             name: "CURing",
             path: "Sources/CURing",
@@ -54,7 +58,7 @@ let package = Package(
         .target(
             name: "RingwayRuntime",
             dependencies: [
-                "RingwayCore",
+                "RingwayCore", "RingwayContract",
                 .target(name: "CURing", condition: .when(platforms: [.linux])),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -68,7 +72,7 @@ let package = Package(
         .target(
             name: "RingwayHTTP",
             dependencies: [
-                "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec",
+                "RingwayCore", "RingwayContract", "RingwayRuntime", "RingwayHTTPCodec",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -80,11 +84,16 @@ let package = Package(
             path: "Sources/CZlib",
             linkerSettings: [.linkedLibrary("z")]
         ),
-        .target(name: "RingwayWebSocketCodec", dependencies: ["RingwayCore", "CZlib"], path: "Sources/WebSocket/Codec", swiftSettings: strict),
+        .target(
+            name: "RingwayWebSocketCodec",
+            dependencies: ["RingwayCore", "CZlib", "RingwayHTTPCodec", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources/WebSocket/Codec",
+            swiftSettings: strict
+        ),
         .target(
             name: "RingwayWebSocket",
             dependencies: [
-                "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP", "RingwayWebSocketCodec",
+                "RingwayCore", "RingwayContract", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP", "RingwayWebSocketCodec",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -95,7 +104,7 @@ let package = Package(
         .target(
             name: "Ringway",
             dependencies: [
-                "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP", "RingwayWebSocket", "RingwayWebSocketCodec",
+                "RingwayCore", "RingwayContract", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP", "RingwayWebSocket", "RingwayWebSocketCodec",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -104,7 +113,7 @@ let package = Package(
         ),
         .target(
             name: "RingwayTestSupport",
-            dependencies: ["Ringway", "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", .product(name: "DequeModule", package: "swift-collections")],
+            dependencies: ["Ringway", "RingwayContract", "RingwayCore", "RingwayRuntime", "RingwayHTTPCodec", "RingwayWebSocketCodec", .product(name: "DequeModule", package: "swift-collections")],
             path: "Sources/TestSupport",
             swiftSettings: strict
         ),
@@ -124,13 +133,13 @@ let package = Package(
         .testTarget(name: "HTTPCodecTests", dependencies: ["RingwayHTTPCodec", "RingwayCore"], swiftSettings: strict),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["RingwayRuntime", "RingwayCore"],
+            dependencies: ["RingwayRuntime", "RingwayContract", "RingwayCore"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Ringway", "RingwayDemo", "RingwayTestSupport", "RingwayRuntime", "RingwayCore", "RingwayHTTPCodec",
+                "Ringway", "RingwayDemo", "RingwayTestSupport", "RingwayRuntime", "RingwayContract", "RingwayCore", "RingwayWebSocketCodec", "RingwayHTTP", "RingwayHTTPCodec",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strict

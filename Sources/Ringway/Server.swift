@@ -1,9 +1,18 @@
+// What `import Ringway` shows an app author and an embedder: the contract (scope, messages,
+// `Application`), `Server` and its configurations, the `WebSocket` view, `BackendKind` and the
+// errors they throw. The reactor, the handlers and the codecs' machines stay `package` or
+// behind their own products (`RingwayHTTPCodec`, `RingwayWebSocketCodec`).
+@_exported public import RingwayContract
 @_exported public import RingwayCore
 @_exported public import RingwayHTTP
-@_exported public import RingwayHTTPCodec
 @_exported public import RingwayRuntime
 @_exported public import RingwayWebSocket
-@_exported public import RingwayWebSocketCodec
+// The codec types that configurations and errors are made of.
+@_exported public import struct RingwayHTTPCodec.HTTPParserLimits
+@_exported public import struct RingwayHTTPCodec.HTTPSerializerError
+@_exported public import struct RingwayWebSocketCodec.WebSocketLimits
+@_exported public import struct RingwayWebSocketCodec.PerMessageDeflate
+@_exported public import struct RingwayWebSocketCodec.WebSocketHandshakeError
 public import Logging
 public import ServiceLifecycle
 import Synchronization

@@ -1,6 +1,7 @@
 import DequeModule
 public import Foundation
 public import Ringway
+import RingwayWebSocketCodec
 
 /// A WebSocket session of a test client, in memory or live: the client side of RFC 6455
 /// driven by the same `WebSocketConnection` machine the server runs (in the client role),

@@ -1,5 +1,6 @@
 import Ringway
 import RingwayTestSupport
+import RingwayWebSocketCodec
 import Testing
 
 /// The responses the WebSocket side writes itself, through the serializer; the app's accept

@@ -1,11 +1,11 @@
 import RingwayCore
 import RingwayHTTPCodec
-public import RingwayRuntime
+package import RingwayRuntime
 
 extension HTTPConnectionHandler {
     /// The next request message. Every wait honours task cancellation: a cancelled
     /// `receive` that would wait throws `CancellationError` at once.
-    public func receive(exchange id: UInt64) async throws -> ReceiveMessage {
+    package func receive(exchange id: UInt64) async throws -> ReceiveMessage {
         guard connection.loop.inLoop else {
             return try await withTaskExecutorPreference(connection.loop) { try await self.receive(exchange: id) }
         }

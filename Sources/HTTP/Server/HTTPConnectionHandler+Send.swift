@@ -1,10 +1,10 @@
 import Logging
 import RingwayCore
 import RingwayHTTPCodec
-public import RingwayRuntime
+package import RingwayRuntime
 
 extension HTTPConnectionHandler {
-    public func send(_ message: SendMessage, exchange id: UInt64) async throws {
+    package func send(_ message: SendMessage, exchange id: UInt64) async throws {
         guard connection.loop.inLoop else {
             return try await withTaskExecutorPreference(connection.loop) { try await self.send(message, exchange: id) }
         }

@@ -2,7 +2,7 @@ import DequeModule
 import Logging
 import RingwayCore
 import RingwayHTTPCodec
-public import RingwayRuntime
+package import RingwayRuntime
 
 /// Serves HTTP/1.1 on one connection: parses requests as bytes arrive (on the loop, from the
 /// borrowed receive buffer), runs the application once per request in the connection's
@@ -25,7 +25,7 @@ public import RingwayRuntime
 /// backpressure and carries out the machine's actions. The concerns live in extensions:
 /// `+Receive` (request messages), `+Send` (response messages and actions), `+Timeouts`
 /// (header, body, idle and send deadlines).
-public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @unchecked Sendable {
+package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @unchecked Sendable {
     let connection: Connection
     let application: any Application
     let configuration: HTTPServerConfiguration
@@ -127,7 +127,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
 
     // MARK: ConnectionDelegate (loop thread)
 
-    public func connectionReceived(_ bytes: UnsafeRawBufferPointer) {
+    package func connectionReceived(_ bytes: UnsafeRawBufferPointer) {
         guard parseError == nil, !abandoned else { return }
         do {
             try parser.parse(bytes) { event in
@@ -146,7 +146,7 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         startTaskIfNeeded()
     }
 
-    public func connectionReadEnded(error: Int32) {
+    package func connectionReadEnded(error: Int32) {
         readEnded = true
         if error == 0, parseError == nil {
             do { try parser.finish() } catch { parseError = error }
@@ -156,13 +156,13 @@ public final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @u
         startTaskIfNeeded()
     }
 
-    public func connectionShutdownRequested() {
+    package func connectionShutdownRequested() {
         machine.shutdownRequested()
         wakeEventWaiter()
         startTaskIfNeeded()
     }
 
-    public func connectionClosed() {
+    package func connectionClosed() {
         closed = true
         clearDeadline()
         wakeEventWaiter()

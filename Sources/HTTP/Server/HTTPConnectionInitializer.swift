@@ -1,16 +1,16 @@
-public import Logging
+package import Logging
 import RingwayHTTPCodec
-public import RingwayRuntime
+package import RingwayRuntime
 
 /// Makes every accepted connection an HTTP/1.1 connection serving `application`.
-public struct HTTPConnectionInitializer: ConnectionInitializer {
+package struct HTTPConnectionInitializer: ConnectionInitializer {
     let application: any Application
     let configuration: HTTPServerConfiguration
     let logger: Logger
     let stateProvider: @Sendable () -> ScopeState
 
     /// - Parameter stateProvider: the lifespan state snapshot copied into each request scope.
-    public init(application: any Application, configuration: HTTPServerConfiguration, logger: Logger,
+    package init(application: any Application, configuration: HTTPServerConfiguration, logger: Logger,
                 stateProvider: @escaping @Sendable () -> ScopeState) {
         self.application = application
         self.configuration = configuration
@@ -19,7 +19,7 @@ public struct HTTPConnectionInitializer: ConnectionInitializer {
     }
 
     /// 503 for connections over `ServerConfiguration.maxConnections`, written by the serializer.
-    public var overloadResponse: [UInt8] { Self.overload }
+    package var overloadResponse: [UInt8] { Self.overload }
 
     private static let overload: [UInt8] = {
         let body = Array("Service Unavailable: too many connections.\n".utf8)
@@ -30,7 +30,7 @@ public struct HTTPConnectionInitializer: ConnectionInitializer {
         return bytes + body
     }()
 
-    public func initialize(_ connection: Connection) {
+    package func initialize(_ connection: Connection) {
         let handler = HTTPConnectionHandler(connection: connection, application: application, configuration: configuration,
                                             logger: logger, stateProvider: stateProvider)
         connection.delegate = handler

@@ -37,7 +37,7 @@ public struct HTTPServerConfiguration: Sendable {
     public var rootPath: String
     /// Protocols a request may upgrade to (WebSocket). A request asking for another
     /// protocol is served as plain HTTP.
-    public var upgraders: [any HTTPUpgrader] = []
+    package var upgraders: [any HTTPUpgrader] = []
 
     public init(
         limits: HTTPParserLimits = HTTPParserLimits(),

@@ -1,9 +1,9 @@
-public import Logging
+package import Logging
 
 /// Makes backend instances of one kind, one per loop, on the loop's own thread.
-public struct BackendFactory: Sendable {
+package struct BackendFactory: Sendable {
     /// The backend kind this factory makes (never `.auto`).
-    public let kind: BackendKind
+    package let kind: BackendKind
     let make: @Sendable () throws(BackendError) -> any IOBackend
 
     init(kind: BackendKind, make: @escaping @Sendable () throws(BackendError) -> any IOBackend) {
@@ -37,7 +37,7 @@ public enum BackendSelection {
     /// Checks that `kind` can run here, creating and releasing one instance (for io_uring a
     /// ring with a single 4 KiB receive buffer: the same setup calls without the 4 MiB of
     /// buffers a loop's ring has). Returns nil when it can, the reason when it cannot.
-    public static func probe(_ kind: BackendKind, environment: [String: String]) -> BackendError? {
+    package static func probe(_ kind: BackendKind, environment: [String: String]) -> BackendError? {
         switch kind {
         case .ioUring:
             #if os(Linux)
@@ -77,7 +77,7 @@ public enum BackendSelection {
     /// line with the backend chosen and why. An explicit kind that cannot run throws.
     /// - Parameter zeroCopySendThreshold: see `ServerConfiguration.zeroCopySendThreshold`
     ///   (io_uring only).
-    public static func factory(for kind: BackendKind, environment: [String: String], logger: Logger,
+    package static func factory(for kind: BackendKind, environment: [String: String], logger: Logger,
                                zeroCopySendThreshold: Int? = nil) throws(BackendError) -> BackendFactory {
         switch kind {
         case .auto:

@@ -15,19 +15,19 @@ import Darwin
 ///
 /// Loop-confined: every member is used on `loop`'s thread only (the `@unchecked Sendable`
 /// invariant; `send`/`receive` of the app interface hop to the loop when called elsewhere).
-public final class Connection: IOTarget, @unchecked Sendable {
+package final class Connection: IOTarget, @unchecked Sendable {
     /// The loop that owns this connection.
-    public let loop: EventLoop
+    package let loop: EventLoop
     /// The peer's address.
-    public let remoteAddress: PeerAddress?
+    package let remoteAddress: PeerAddress?
     /// The local address the connection arrived on.
-    public let localAddress: PeerAddress?
+    package let localAddress: PeerAddress?
     /// The protocol handler; released when the connection closes.
-    public var delegate: (any ConnectionDelegate)?
+    package var delegate: (any ConnectionDelegate)?
     /// Queued outbound bytes above which `isWritable` is false and senders wait.
-    public var highWaterMark: Int
+    package var highWaterMark: Int
     /// Queued outbound bytes at or below which waiting senders resume.
-    public var lowWaterMark: Int
+    package var lowWaterMark: Int
 
     let fd: Int32
     private(set) var token: IOToken = 0
@@ -114,10 +114,10 @@ public final class Connection: IOTarget, @unchecked Sendable {
 
     private var outbound = OutboundQueue()
     /// Bytes queued and not yet confirmed sent, file bytes included.
-    public var outboundBytes: Int { outbound.byteCount }
+    package var outboundBytes: Int { outbound.byteCount }
     /// Bytes sent since the connection opened: progress a send timeout can tell apart
     /// from a stalled reader while a large queue (a file) drains.
-    public private(set) var sentBytes: UInt64 = 0
+    package private(set) var sentBytes: UInt64 = 0
     private var writableWaiters: [UnsafeContinuation<Void, any Error>] = []
     private var gather: UnsafeMutablePointer<msghdr>?
 
@@ -145,12 +145,12 @@ public final class Connection: IOTarget, @unchecked Sendable {
     // MARK: Reading
 
     /// Whether the connection is open and not shutting down.
-    public var isOpen: Bool {
+    package var isOpen: Bool {
         if case .open = lifecycle { true } else { false }
     }
 
     /// Stops reading from the socket (inbound backpressure) until `resumeReceiving`.
-    public func pauseReceiving() {
+    package func pauseReceiving() {
         guard lifecycle.acceptsInput else { return }  // a lingering close reads on
         switch receiveState {
         case .active:
@@ -164,7 +164,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     }
 
     /// Resumes reading after `pauseReceiving`.
-    public func resumeReceiving() {
+    package func resumeReceiving() {
         guard lifecycle.acceptsInput else { return }
         switch receiveState {
         case .paused: startReceive()
@@ -187,10 +187,10 @@ public final class Connection: IOTarget, @unchecked Sendable {
     // MARK: Writing
 
     /// Whether queued outbound bytes are below the high-water mark.
-    public var isWritable: Bool { outboundBytes < highWaterMark }
+    package var isWritable: Bool { outboundBytes < highWaterMark }
 
     /// Queues `bytes` for sending; they leave at the end of the current loop turn.
-    public func write(_ bytes: [UInt8]) {
+    package func write(_ bytes: [UInt8]) {
         guard !bytes.isEmpty, lifecycle.acceptsOutput else { return }
         outbound.append(bytes)
         scheduleFlush()
@@ -199,7 +199,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// Queues `region` for sending after everything queued before it, and before anything
     /// queued after it. A region the connection owns (`closesDescriptor`) is closed once it
     /// is sent, or now when the connection no longer sends.
-    public func write(_ region: FileRegion) {
+    package func write(_ region: FileRegion) {
         guard region.count > 0, lifecycle.acceptsOutput else {
             region.discard()
             return
@@ -217,7 +217,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
 
     /// Suspends until queued bytes fall to the low-water mark; throws `ClientDisconnected`
     /// if the connection closes first.
-    public func waitUntilWritable() async throws {
+    package func waitUntilWritable() async throws {
         guard !lifecycle.isEnding else { throw ClientDisconnected() }
         if outboundBytes <= lowWaterMark { return }
         try await withUnsafeThrowingContinuation { continuation in
@@ -266,7 +266,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// Gives back the memory a busy connection keeps for its next send (the gather list,
     /// the queue's capacity) when nothing is queued or in flight. For connections that went
     /// idle: a busy one keeps both, so its sends allocate nothing.
-    public func releaseIdleMemory() {
+    package func releaseIdleMemory() {
         guard !writeState.inFlight, outbound.isEmpty else { return }
         outbound.releaseCapacity()
         releaseGather()
@@ -375,7 +375,7 @@ public final class Connection: IOTarget, @unchecked Sendable {
     /// read until the peer closes, bounded, so unread request bytes cannot turn the close
     /// into an RST that destroys the response. Not graceful: cancel everything in flight
     /// and close as soon as the kernel has let go.
-    public func close(graceful: Bool = true, linger: Bool = true) {
+    package func close(graceful: Bool = true, linger: Bool = true) {
         switch lifecycle {
         case .closed, .closing:
             return

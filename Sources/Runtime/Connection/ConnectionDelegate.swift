@@ -3,7 +3,7 @@
 /// Every method is called on the connection's loop thread. `connectionReceived` sees a
 /// borrowed view of the receive buffer, valid only for the call: the handler parses it in
 /// place and copies only what must outlive it.
-public protocol ConnectionDelegate: AnyObject {
+package protocol ConnectionDelegate: AnyObject {
     /// Bytes arrived from the peer.
     func connectionReceived(_ bytes: UnsafeRawBufferPointer)
     /// The peer finished sending (`error == 0`) or the read side failed (errno).

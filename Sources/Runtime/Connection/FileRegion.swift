@@ -11,18 +11,18 @@ import Darwin
 /// after the range is sent or when the connection closes first (a region that is never
 /// written is closed with `discard()`); when false the caller keeps it open at least until
 /// then (a descriptor held for the server's lifetime, say).
-public struct FileRegion: Sendable, Equatable {
+package struct FileRegion: Sendable, Equatable {
     /// The open file, readable at `offset`.
-    public let descriptor: Int32
+    package let descriptor: Int32
     /// Where the range starts in the file.
-    public private(set) var offset: Int64
+    package private(set) var offset: Int64
     /// Bytes of the range; the file must hold them when they are sent.
-    public private(set) var count: Int
+    package private(set) var count: Int
     /// Whether the connection closes `descriptor` when done with it.
-    public let closesDescriptor: Bool
+    package let closesDescriptor: Bool
 
     /// - Precondition: `offset` and `count` are not negative.
-    public init(descriptor: Int32, offset: Int64, count: Int, closesDescriptor: Bool) {
+    package init(descriptor: Int32, offset: Int64, count: Int, closesDescriptor: Bool) {
         precondition(offset >= 0 && count >= 0, "a file region needs a non-negative offset and count")
         self.descriptor = descriptor
         self.offset = offset
@@ -39,7 +39,7 @@ public struct FileRegion: Sendable, Equatable {
     }
 
     /// Closes `descriptor` if the region owns it: for a region that will not be written.
-    public func discard() {
+    package func discard() {
         if closesDescriptor { _ = close(descriptor) }
     }
 }

@@ -5,15 +5,15 @@
 /// connection has sent and dropped its reference, the next `take` gets that storage back
 /// without allocating; while it is still queued, copy-on-write gives the next message fresh
 /// storage, so queued bytes are never overwritten.
-public struct ReusableBuffer: Sendable {
+package struct ReusableBuffer: Sendable {
     private var storage: [UInt8] = []
     /// Storage above this capacity is not kept (a large body must not stay with an idle connection).
-    public static let maxKeptCapacity = 8192
+    package static let maxKeptCapacity = 8192
 
-    public init() {}
+    package init() {}
 
     /// An empty buffer with room for at least `capacity` bytes.
-    public mutating func take(capacity: Int) -> [UInt8] {
+    package mutating func take(capacity: Int) -> [UInt8] {
         var buffer: [UInt8] = []
         swap(&buffer, &storage)
         buffer.removeAll(keepingCapacity: true)
@@ -22,12 +22,12 @@ public struct ReusableBuffer: Sendable {
     }
 
     /// Keeps `buffer` (just written) for the next `take`, unless it grew large.
-    public mutating func keep(_ buffer: [UInt8]) {
+    package mutating func keep(_ buffer: [UInt8]) {
         if buffer.capacity <= Self.maxKeptCapacity { storage = buffer }
     }
 
     /// Drops the kept storage (for a connection going idle).
-    public mutating func release() {
+    package mutating func release() {
         storage = []
     }
 }

@@ -21,11 +21,11 @@ import Darwin
 ///
 /// Everything not marked thread-safe is confined to the loop thread; that confinement is
 /// the invariant behind `@unchecked Sendable`, checked with `assertInLoop()` in debug builds.
-public final class EventLoop: TaskExecutor, @unchecked Sendable {
+package final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// The loop's position in its group.
-    public let index: Int
+    package let index: Int
     /// The backend this loop runs on (known once the loop started).
-    public private(set) var backendKind: BackendKind
+    package private(set) var backendKind: BackendKind
     let logger: Logger
 
     private var backend: (any IOBackend)!
@@ -160,7 +160,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Whether the caller runs on this loop's thread.
     @inline(__always)
-    public var inLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
+    package var inLoop: Bool { pthread_equal(pthread_self(), thread) != 0 }
 
     @inline(__always)
     func assertInLoop(_ file: StaticString = #fileID, _ line: UInt = #line) {
@@ -169,7 +169,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     // MARK: Executor
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         if inLoop {
             localJobs.append(job)
@@ -181,7 +181,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Runs `work` on the loop thread: in order with other work, after the current job.
     /// Thread-safe.
-    public func execute(_ work: @escaping @Sendable () -> Void) {
+    package func execute(_ work: @escaping @Sendable () -> Void) {
         if inLoop {
             localWork.append(work)
         } else {
@@ -191,7 +191,7 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
     }
 
     /// Runs `work` on the loop and returns its result to the (async) caller.
-    public func submit<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
+    package func submit<Result: Sendable>(_ work: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             execute { continuation.resume(with: Swift.Result { try work() }) }
         }
@@ -206,19 +206,19 @@ public final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     /// Runs `action` on the loop after `nanoseconds`. Loop thread only.
     @discardableResult
-    public func scheduleTimer(afterNanoseconds nanoseconds: UInt64, _ action: @escaping () -> Void) -> TimerID {
+    package func scheduleTimer(afterNanoseconds nanoseconds: UInt64, _ action: @escaping () -> Void) -> TimerID {
         assertInLoop()
         return timers.schedule(deadline: now &+ nanoseconds, action)
     }
 
     /// Runs `action` on the loop after `delay` (negative: as soon as possible). Loop thread only.
     @discardableResult
-    public func scheduleTimer(after delay: Duration, _ action: @escaping () -> Void) -> TimerID {
+    package func scheduleTimer(after delay: Duration, _ action: @escaping () -> Void) -> TimerID {
         scheduleTimer(afterNanoseconds: delay.clampedNanoseconds, action)
     }
 
     /// Cancels a timer that has not fired. Loop thread only.
-    public func cancelTimer(_ id: TimerID) {
+    package func cancelTimer(_ id: TimerID) {
         assertInLoop()
         timers.cancel(id)
     }
@@ -354,10 +354,10 @@ extension EventLoop {
     /// The loop's time in nanoseconds, the clock of `scheduleTimer`: monotonic, or virtual
     /// when a test drives the loop (`advanceClock(by:)`).
     @inline(__always)
-    public var now: UInt64 { virtualClock?.now ?? MonotonicClock.now }
+    package var now: UInt64 { virtualClock?.now ?? MonotonicClock.now }
 
     /// The loop time `delay` from now (saturating; a negative delay is now).
-    public func deadline(after delay: Duration) -> UInt64 {
+    package func deadline(after delay: Duration) -> UInt64 {
         let (sum, overflow) = now.addingReportingOverflow(delay.clampedNanoseconds)
         return overflow ? .max : sum
     }

@@ -1,7 +1,7 @@
 import HeapModule
 
 /// Identifies a scheduled timer so it can be cancelled.
-public struct TimerID: Hashable, Sendable {
+package struct TimerID: Hashable, Sendable {
     let value: UInt64
 }
 

@@ -1,6 +1,6 @@
 /// Sets up the protocol handler of each accepted connection: called on the connection's
 /// loop right after accept, before any byte is read. It assigns `connection.delegate`.
-public protocol ConnectionInitializer: Sendable {
+package protocol ConnectionInitializer: Sendable {
     func initialize(_ connection: Connection)
     /// Bytes written to a connection refused because the server is at
     /// `ServerConfiguration.maxConnections` (e.g. an HTTP 503), before it is closed.
@@ -8,5 +8,5 @@ public protocol ConnectionInitializer: Sendable {
 }
 
 extension ConnectionInitializer {
-    public var overloadResponse: [UInt8] { [] }
+    package var overloadResponse: [UInt8] { [] }
 }

@@ -5,8 +5,8 @@ import Darwin
 #endif
 
 /// The process environment as a dictionary, without Foundation.
-public enum ProcessEnvironment {
-    public static var current: [String: String] {
+package enum ProcessEnvironment {
+    package static var current: [String: String] {
         var result: [String: String] = [:]
         #if canImport(Darwin)
         let environment = _NSGetEnviron().pointee

@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -9,13 +9,13 @@ import Darwin
 /// The protocol-agnostic core of a server: event loops, one `SO_REUSEPORT` listener per
 /// loop, accepted connections handed to a `ConnectionInitializer`, and graceful shutdown
 /// (stop accepting, drain, force-close what is left, stop the loops).
-public final class ServerRuntime: Sendable {
+package final class ServerRuntime: Sendable {
     /// The loops, in order; empty until `start`.
-    public var loops: [EventLoop] { state.withLock { $0.loops } }
+    package var loops: [EventLoop] { state.withLock { $0.loops } }
     /// The address actually bound (the ephemeral port when `port` was 0).
-    public var boundAddress: PeerAddress? { state.withLock { $0.boundAddress } }
+    package var boundAddress: PeerAddress? { state.withLock { $0.boundAddress } }
     /// The backend the loops run on (after `start`).
-    public var backend: BackendKind? { state.withLock { $0.loops.first?.backendKind } }
+    package var backend: BackendKind? { state.withLock { $0.loops.first?.backendKind } }
 
     private let configuration: ServerConfiguration
     private let initializer: any ConnectionInitializer
@@ -29,14 +29,14 @@ public final class ServerRuntime: Sendable {
         var accepting = false
     }
 
-    public init(configuration: ServerConfiguration, initializer: any ConnectionInitializer, logger: Logger) {
+    package init(configuration: ServerConfiguration, initializer: any ConnectionInitializer, logger: Logger) {
         self.configuration = configuration
         self.initializer = initializer
         self.logger = logger
     }
 
     /// Starts the loops on `backend` (already selected, never `.auto` here) and listens.
-    public func start(backend factory: BackendFactory) throws -> PeerAddress {
+    package func start(backend factory: BackendFactory) throws -> PeerAddress {
         precondition(loops.isEmpty, "ServerRuntime.start called twice")
         var address = try SocketAddress(host: configuration.host, port: configuration.port)
         let loopCount = max(1, configuration.loops)
@@ -115,7 +115,7 @@ public final class ServerRuntime: Sendable {
     }
 
     /// Stops accepting new connections on every loop; returns once listeners are closed.
-    public func stopAccepting() async {
+    package func stopAccepting() async {
         for loop in loops {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 loop.execute {
@@ -136,7 +136,7 @@ public final class ServerRuntime: Sendable {
     }
 
     /// The number of open connections across all loops.
-    public func openConnections() async -> Int {
+    package func openConnections() async -> Int {
         var total = 0
         for loop in loops {
             total += (try? await loop.submit { loop.openConnections }) ?? 0
@@ -147,7 +147,7 @@ public final class ServerRuntime: Sendable {
     /// Asks every connection to finish its exchange and close, waits up to `timeout`, then
     /// closes whatever is left. Returns the number of connections that had to be forced.
     @discardableResult
-    public func drain(timeout: Duration) async -> Int {
+    package func drain(timeout: Duration) async -> Int {
         for loop in loops {
             loop.execute { loop.forEachTarget { ($0 as? Connection)?.requestShutdown() } }
         }
@@ -165,7 +165,7 @@ public final class ServerRuntime: Sendable {
     }
 
     /// Stops and joins every loop thread. Call after `drain`.
-    public func stopLoops() {
+    package func stopLoops() {
         let loops = state.withLock { state -> [EventLoop] in
             defer { state.loops = [] }
             return state.loops

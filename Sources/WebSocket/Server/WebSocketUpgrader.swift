@@ -1,4 +1,4 @@
-public import RingwayHTTP
+package import RingwayHTTP
 import RingwayCore
 import RingwayRuntime
 import RingwayWebSocketCodec
@@ -7,15 +7,15 @@ import RingwayWebSocketCodec
 /// the application's `websocket` scope on them. Handshakes that break RFC 6455 §4.2 are
 /// answered 400 (426 with `sec-websocket-version: 13` for a version we do not speak),
 /// never 101.
-public struct WebSocketUpgrader: HTTPUpgrader {
-    public let protocolName = "websocket"
-    public let configuration: WebSocketConfiguration
+package struct WebSocketUpgrader: HTTPUpgrader {
+    package let protocolName = "websocket"
+    package let configuration: WebSocketConfiguration
 
-    public init(configuration: WebSocketConfiguration = WebSocketConfiguration()) {
+    package init(configuration: WebSocketConfiguration = WebSocketConfiguration()) {
         self.configuration = configuration
     }
 
-    public func upgrade(_ request: HTTPUpgradeRequest) async {
+    package func upgrade(_ request: HTTPUpgradeRequest) async {
         let key: String
         do {
             key = try WebSocketHandshake.validate(request.head)

@@ -9,7 +9,7 @@ import Darwin
 extension FileRegion {
     /// The whole regular file at `path` (`http.response.pathsend`), opened read-only; the
     /// region owns the descriptor.
-    public static func pathsend(_ path: String) throws(PathsendError) -> FileRegion {
+    package static func pathsend(_ path: String) throws(PathsendError) -> FileRegion {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw PathsendError(path: path, errno: errno) }
         var info = stat()
@@ -28,7 +28,7 @@ extension FileRegion {
     /// The range an `http.response.zerocopysend` message names, on a duplicate of `file`
     /// that the region owns (the application keeps `file`). A nil `offset` starts at the file
     /// position and moves it past the range; a nil `count` runs to the end of the file.
-    public static func zerocopysend(file: Int32, offset: UInt64?, count: UInt64?) throws(ZerocopysendError) -> FileRegion {
+    package static func zerocopysend(file: Int32, offset: UInt64?, count: UInt64?) throws(ZerocopysendError) -> FileRegion {
         var info = stat()
         guard fstat(file, &info) == 0 else { throw ZerocopysendError(file: file, reason: .unusableDescriptor(errno: errno)) }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw ZerocopysendError(file: file, reason: .notARegularFile) }

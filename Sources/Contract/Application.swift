@@ -28,9 +28,11 @@ public struct App: Application {
 }
 
 /// The far side of one scope's message streams: implemented by each protocol handler
-/// (and by the in-memory test client). `exchange` identifies the scope instance, so a
-/// stale `Receive`/`Send` kept past its scope is detected instead of acting on a newer one.
-public protocol MessageChannel: AnyObject, Sendable {
+/// and the lifespan runner. `exchange` identifies the scope instance, so a stale
+/// `Receive`/`Send` kept past its scope is detected instead of acting on a newer one.
+/// Machinery: applications and middleware make `Receive`/`Send` from closures instead.
+@usableFromInline
+package protocol MessageChannel: AnyObject, Sendable {
     func receive(exchange: UInt64) async throws -> ReceiveMessage
     func send(_ message: SendMessage, exchange: UInt64) async throws
 }
@@ -54,7 +56,7 @@ public struct Receive: Sendable {
     @usableFromInline let source: Source
 
     /// A `receive` reading from `channel` for the scope instance `exchange`.
-    public init(channel: any MessageChannel, exchange: UInt64) {
+    package init(channel: any MessageChannel, exchange: UInt64) {
         self.source = .channel(channel, exchange)
     }
 
@@ -93,7 +95,7 @@ public struct Send: Sendable {
     @usableFromInline let sink: Sink
 
     /// A `send` writing to `channel` for the scope instance `exchange`.
-    public init(channel: any MessageChannel, exchange: UInt64) {
+    package init(channel: any MessageChannel, exchange: UInt64) {
         self.sink = .channel(channel, exchange)
     }
 

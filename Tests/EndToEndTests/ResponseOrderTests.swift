@@ -1,5 +1,6 @@
 import RingwayCore
-@testable import RingwayRuntime
+import RingwayContract
+import RingwayHTTP
 import Testing
 
 /// `ResponseOrder`: `http.response.start`, then `body*` with `more_body`, then a final body.

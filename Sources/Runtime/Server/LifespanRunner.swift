@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 import Synchronization
 
 /// Runs the application's `lifespan` scope: `lifespan.startup` before the server accepts
@@ -7,9 +7,9 @@ import Synchronization
 /// Like uvicorn's `--lifespan auto`: an application that returns or throws before
 /// answering `lifespan.startup` does not implement lifespan, and the server runs anyway.
 /// `lifespan.startup.failed` stops the server with the application's message.
-public final class LifespanRunner: MessageChannel, Sendable {
+package final class LifespanRunner: MessageChannel, Sendable {
     /// The state the application filled during startup.
-    public let state = LifespanState()
+    package let state = LifespanState()
     private let application: any Application
     private let logger: Logger
     private let shared = Mutex<Shared>(Shared())
@@ -27,13 +27,13 @@ public final class LifespanRunner: MessageChannel, Sendable {
     private enum Phase { case idle, startupSent, started, shutdownSent, done }
     private enum Outcome { case complete, failed(String), unsupported(String) }
 
-    public init(application: any Application, logger: Logger) {
+    package init(application: any Application, logger: Logger) {
         self.application = application
         self.logger = logger
     }
 
     /// Sends `lifespan.startup` and waits for the answer. Throws `LifespanError.startupFailed`.
-    public func startup() async throws(LifespanError) {
+    package func startup() async throws(LifespanError) {
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
             shared.withLock { $0.startupWaiter = continuation }
             let task = Task { [self] in
@@ -59,7 +59,7 @@ public final class LifespanRunner: MessageChannel, Sendable {
     }
 
     /// Sends `lifespan.shutdown` and waits (up to `timeout`) for the answer; failures are logged.
-    public func shutdown(timeout: Duration = .seconds(30)) async {
+    package func shutdown(timeout: Duration = .seconds(30)) async {
         let proceed = shared.withLock { shared -> Bool in
             guard shared.supported, shared.phase == .started else { return false }
             shared.shutdownRequested = true
@@ -103,7 +103,7 @@ public final class LifespanRunner: MessageChannel, Sendable {
         signal?.resume()
     }
 
-    public func receive(exchange: UInt64) async throws -> ReceiveMessage {
+    package func receive(exchange: UInt64) async throws -> ReceiveMessage {
         let isFirst = shared.withLock { shared -> Bool in
             guard shared.phase == .idle else { return false }
             shared.phase = .startupSent
@@ -123,7 +123,7 @@ public final class LifespanRunner: MessageChannel, Sendable {
         return .lifespanShutdown
     }
 
-    public func send(_ message: SendMessage, exchange: UInt64) async throws {
+    package func send(_ message: SendMessage, exchange: UInt64) async throws {
         let (waiter, outcome): (CheckedContinuation<Outcome, Never>?, Outcome) = try shared.withLock { shared throws(MessageOrderError) in
             switch (shared.phase, message) {
             case (.startupSent, .lifespanStartupComplete):

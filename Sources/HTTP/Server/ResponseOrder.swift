@@ -1,28 +1,30 @@
+package import RingwayContract
+
 /// The ASGI HTTP response message order as a state machine: `start`, then `body*` with
 /// `more_body` (a `zerocopysend` counts as a body message), then a final one (or one
 /// `pathsend` instead of them all), then — when `start` announced them — `trailers*`
 /// until `more_trailers` is false. Shared by the live HTTP handler and
 /// the in-memory test client so both enforce exactly the same rules.
-public struct ResponseOrder: Sendable, Equatable {
+package struct ResponseOrder: Sendable, Equatable {
     /// Where the response is.
-    public enum State: Sendable, Equatable {
+    package enum State: Sendable, Equatable {
         case awaitingStart
         case streamingBody
         case awaitingTrailers
         case complete
     }
 
-    public private(set) var state: State = .awaitingStart
+    package private(set) var state: State = .awaitingStart
     /// Whether `http.response.start` announced trailers.
-    public private(set) var trailersAnnounced = false
+    package private(set) var trailersAnnounced = false
     /// Whether any body message (`http.response.body` or `zerocopysend`) was accepted
     /// (pathsend must come instead of them).
-    public private(set) var bodyStarted = false
+    package private(set) var bodyStarted = false
 
-    public init() {}
+    package init() {}
 
     /// Validates `message` against the current state and advances; throws the typed misuse.
-    public mutating func accept(_ message: SendMessage) throws(MessageOrderError) {
+    package mutating func accept(_ message: SendMessage) throws(MessageOrderError) {
         switch (state, message) {
         case (.awaitingStart, .httpResponseStart(let status, _, let trailers)):
             guard (200...999).contains(status) else { throw MessageOrderError(.invalidStatus(status)) }

@@ -1,22 +1,27 @@
 import Crypto
 public import RingwayCore
-import RingwayHTTPCodec
+package import RingwayHTTPCodec
 
 /// The RFC 6455 §4 opening handshake, pure: the server's checks of the request, the responses
 /// it writes (101, refusals, denials; all through `HTTPResponseSerializer` and its field
 /// validation), and the `Sec-WebSocket-Accept` value a client checks the 101 against.
 public enum WebSocketHandshake {
     /// Why a handshake is refused: the status (400, or 426 for a version we do not speak).
-    struct Refusal: Error, Equatable, Sendable {
-        var status: Int
-        var reason: String
+    package struct Refusal: Error, Equatable, Sendable {
+        package var status: Int
+        package var reason: String
+
+        package init(status: Int, reason: String) {
+            self.status = status
+            self.reason = reason
+        }
     }
 
     /// The RFC 6455 §1.3 GUID appended to the key.
     static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     /// Validates the upgrade request; returns the client's key.
-    static func validate(_ head: HTTPRequestHead) throws(Refusal) -> String {
+    package static func validate(_ head: HTTPRequestHead) throws(Refusal) -> String {
         guard head.method == "GET" else { throw Refusal(status: 400, reason: "a WebSocket handshake must use GET") }
         guard head.version == .http1_1 else { throw Refusal(status: 400, reason: "a WebSocket handshake needs HTTP/1.1") }
         guard let upgrade = head.headers.first("upgrade"), tokens(upgrade).contains("websocket") else {
@@ -56,7 +61,7 @@ public enum WebSocketHandshake {
     /// `subprotocol`, the negotiated `extensions`, `server`, then the application's `headers`.
     /// The subprotocol must be a token the client offered, and every header valid; otherwise
     /// nothing is built and the reason thrown.
-    static func switchingProtocols(
+    package static func switchingProtocols(
         key: String, subprotocol: String?, offered: [String], extensions: String?, server: String?, headers: Headers
     ) throws(WebSocketHandshakeError) -> [UInt8] {
         var fields = Headers()
@@ -83,7 +88,7 @@ public enum WebSocketHandshake {
     /// A complete response that ends the connection (a denial, the 403 for a close before
     /// accept, the 500 after an application error): `headers` (any `content-length` of theirs
     /// dropped), then `content-length` and `connection: close`, then `body`.
-    static func finalResponse(status: Int, headers: Headers, body: [UInt8]) throws(HTTPSerializerError) -> [UInt8] {
+    package static func finalResponse(status: Int, headers: Headers, body: [UInt8]) throws(HTTPSerializerError) -> [UInt8] {
         var fields = Headers()
         for (name, value) in headers where !Headers.asciiCaseInsensitiveEqual(name, "content-length".utf8) {
             fields.append(name: name, value: value)
@@ -98,7 +103,7 @@ public enum WebSocketHandshake {
 
     /// The answer to a handshake that breaks RFC 6455 §4.2 (400, or 426 naming version 13) or
     /// arrives while the server drains (503): a one-line plain-text body, then close.
-    static func refusalResponse(_ refusal: Refusal) -> [UInt8] {
+    package static func refusalResponse(_ refusal: Refusal) -> [UInt8] {
         var headers = Headers()
         if refusal.status == 426 { headers.append(name: "sec-websocket-version", value: "13") }
         headers.append(name: "content-type", value: "text/plain; charset=utf-8")
