@@ -38,6 +38,8 @@ public struct MessageOrderError: Error, Sendable, Equatable, CustomStringConvert
         case invalidStatus(Int)
         /// A header name or value the wire cannot carry (CR, LF, NUL, non-token name).
         case invalidHeader(String)
+        /// `receive()` called while another `receive()` of the same scope is waiting.
+        case concurrentReceive
     }
 
     public var kind: Kind
@@ -56,6 +58,7 @@ public struct MessageOrderError: Error, Sendable, Equatable, CustomStringConvert
         case .pathsendAfterBody: "http.response.pathsend must replace http.response.body, not follow it"
         case .invalidStatus(let status): "invalid response status \(status)"
         case .invalidHeader(let detail): "invalid response header: \(detail)"
+        case .concurrentReceive: "receive() called while another receive() of the same scope is waiting"
         }
     }
 }

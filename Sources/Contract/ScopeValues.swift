@@ -21,25 +21,34 @@ public protocol ScopeValueKey {
 /// scope value: a middleware sets them on its copy of the scope before calling the next
 /// application. Empty storage allocates nothing.
 public struct ScopeValues: Sendable {
-    /// Empty until the first value is set; an empty dictionary shares a static singleton,
-    /// so a scope that never uses values costs one word.
-    private var storage: [ObjectIdentifier: any Sendable] = [:]
+    /// nil until the first value is set, so a scope that never uses values costs one word and
+    /// no reference counting when it is copied (even the empty dictionary's immortal
+    /// singleton takes the slow retain/release path).
+    private var storage: [ObjectIdentifier: any Sendable]?
 
     public init() {}
 
     /// The value stored under `key`, or nil; assigning nil removes it.
     public subscript<Key: ScopeValueKey>(key: Key.Type) -> Key.Value? {
         get {
-            guard !storage.isEmpty, let value = storage[ObjectIdentifier(key)] else { return nil }
+            guard let storage, let value = storage[ObjectIdentifier(key)] else { return nil }
             // Only `Key.Value`s are stored under `ObjectIdentifier(Key.self)` (the setter below).
             return value as? Key.Value
         }
-        set { storage[ObjectIdentifier(key)] = newValue }
+        set {
+            if let newValue {
+                storage = storage ?? [:]
+                storage![ObjectIdentifier(key)] = newValue
+            } else {
+                storage?[ObjectIdentifier(key)] = nil
+                if storage?.isEmpty == true { storage = nil }
+            }
+        }
     }
 
     /// Whether no value is set.
-    public var isEmpty: Bool { storage.isEmpty }
+    public var isEmpty: Bool { storage?.isEmpty ?? true }
 
     /// The number of values set.
-    public var count: Int { storage.count }
+    public var count: Int { storage?.count ?? 0 }
 }

@@ -76,6 +76,9 @@ public struct TestClient: Sendable {
         } catch {
             result = .failure(error)
         }
+        // The client side ends first: a server connection lingering after its own close
+        // (waiting for the client's end of stream on the virtual clock) then finishes at once.
+        network.closeAllClients()
         server.shutdown()
         _ = await running.result
         return try result.get()

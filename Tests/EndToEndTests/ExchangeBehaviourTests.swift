@@ -249,6 +249,30 @@ struct ExchangeBehaviourTests {
         }
     }
 
+    @Test("a cancelled receive() returns at once, also while it waits for http.disconnect", arguments: ClientTransport.all)
+    func cancelledReceive(transport: ClientTransport) async throws {
+        let app = App { scope, receive, send in
+            guard case .http = scope else { return }
+            _ = try await receive()  // the (empty) body: the next receive waits for the disconnect
+            let watcher = Task {
+                do {
+                    _ = try await receive()
+                    return "returned"
+                } catch is CancellationError {
+                    return "cancelled"
+                }
+            }
+            try await Task.sleep(for: .milliseconds(20))  // let it wait (it passes either way)
+            watcher.cancel()
+            let outcome = (try? await watcher.value) ?? "failed"
+            try await send(.httpResponseStart(status: 200))
+            try await send(.httpResponseBody(body: Array(outcome.utf8)))
+        }
+        try await withSession(app, on: transport) { (session: TestSession) async throws in
+            #expect(try await session.get("/").text == "cancelled")
+        }
+    }
+
     @Test("a client that leaves mid-body: the app's receive reports http.disconnect", arguments: ClientTransport.all)
     func clientLeavesMidBody(transport: ClientTransport) async throws {
         let events = Recorder<String>()

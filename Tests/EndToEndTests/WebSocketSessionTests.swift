@@ -114,4 +114,36 @@ struct WebSocketSessionTests {
             #expect(await codes.waitForCount(1) == [1006])
         }
     }
+
+    @Test("a header the server writes itself is refused to the app; a cancelled receive returns at once", arguments: ClientTransport.all)
+    func reservedHeaderAndCancellation(transport: ClientTransport) async throws {
+        let seen = Recorder<String>()
+        let app = App { scope, receive, send in
+            guard case .websocket = scope else { return }
+            do {
+                try await send(.websocketAccept(headers: [("Sec-WebSocket-Accept", "forged")]))
+            } catch let error as WebSocketHandshakeError {
+                seen.append("\(error.kind)")
+            }
+            try await send(.websocketAccept())
+            let watcher = Task {
+                do {
+                    _ = try await receive()
+                    return "message"
+                } catch is CancellationError {
+                    return "cancelled"
+                }
+            }
+            try await Task.sleep(for: .milliseconds(20))  // let it wait (it passes either way)
+            watcher.cancel()
+            let outcome = (try? await watcher.value) ?? "failed"
+            try await send(.websocketSend(.text(outcome)))
+        }
+        try await withSession(app, on: transport) { (session: TestSession) async throws in
+            let socket = try await session.websocket("/")
+            #expect(socket.response.header("sec-websocket-accept") != "forged")
+            #expect(try await socket.receiveText() == "cancelled")
+            #expect(seen.all == ["\(WebSocketHandshakeError.Kind.reservedHeader("sec-websocket-accept"))"])
+        }
+    }
 }

@@ -311,8 +311,8 @@ struct ServerExchangeTests {
               wire: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"),
         .init(name: "no 100 when the body is not asked for", expect: "100-continue", asksForBody: false,
               wire: "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"),
-        .init(name: "no 100 once the response started", expect: "100-Continue", asksForBody: true, startsFirst: true,
-              wire: "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"),
+        .init(name: "100 while the start is sent but not on the wire yet", expect: "100-Continue", asksForBody: true, startsFirst: true,
+              wire: "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"),
     ]
 
     @Test("100 Continue only when the body is asked for", arguments: continueCases)
@@ -327,6 +327,28 @@ struct ServerExchangeTests {
         if !test.startsFirst { driver.start(200) }
         driver.body("ok")
         #expect(driver.text == test.wire)
+    }
+
+    @Test("after the server's 500 a later timeout closes without a second response")
+    func oneAnswerPerRequest() {
+        var driver = ExchangeDriver()
+        #expect(driver.begin(head("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\n")) == .runApplication)
+        #expect(driver.appReturned() == .write)  // a 500; the connection may stay
+        let answered = driver.text
+        #expect(answered.hasPrefix("HTTP/1.1 500 "))
+        // The unread body stalls while it is discarded: the body timeout closes, quietly.
+        #expect(driver.timedOut(.body(.seconds(30))) == .close(.graceful))
+        #expect(driver.text == answered)
+    }
+
+    @Test("no 100 Continue once the response head is on the wire")
+    func noContinueAfterHead() {
+        var driver = ExchangeDriver()
+        #expect(driver.begin(head("POST / HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 2\r\n\r\n")) == .runApplication)
+        driver.start(200)
+        driver.body("o", more: true)
+        #expect(driver.bodyRequested() == .none)
+        #expect(!driver.text.contains("100 Continue"))
     }
 
     @Test("an expectation other than 100-continue is answered 417 and closes")

@@ -67,6 +67,7 @@ public struct HTTPServerExchange: Sendable {
     }
 
     /// The state of one exchange: everything reset when the next request begins.
+    @usableFromInline
     struct Exchange: Sendable {
         var isHead = false
         var version = HTTPVersion.http1_1
@@ -74,19 +75,60 @@ public struct HTTPServerExchange: Sendable {
         var continueSent = false
         var bodyLimit: UInt64 = 0
         var bodyBytes: UInt64 = 0
-        var bodyDone = true
+        @usableFromInline var bodyDone = true
         var discardedBytes = 0
-        var response = ResponseState.idle
+        @usableFromInline var response = ResponseState.idle
         var status = 0
         var headers = Headers()
+        /// What the app's fields say about framing, found in one pass when the framing is chosen.
+        var appFields = AppFields()
         var trailersAnnounced = false
         var framing: Framing?
         var declaredLength: UInt64?
         var sentBodyBytes: UInt64 = 0
-        var pendingTrailers = Headers()
+        /// nil until trailers come (an empty `Headers` costs reference counting per exchange).
+        var pendingTrailers: Headers?
+
+        @usableFromInline init() {}
+
+        init(isHead: Bool, version: HTTPVersion, expectsContinue: Bool, bodyLimit: UInt64, bodyDone: Bool, response: ResponseState) {
+            self.isHead = isHead
+            self.version = version
+            self.expectsContinue = expectsContinue
+            self.bodyLimit = bodyLimit
+            self.bodyDone = bodyDone
+            self.response = response
+        }
     }
 
-    var exchange = Exchange()
+    /// The framing-relevant fields among the app's response headers.
+    struct AppFields: Sendable {
+        var contentLength: ArraySlice<UInt8>?
+        var transferEncoding = false
+        var connection = false
+        var connectionClose = false
+
+        init() {}
+
+        /// One pass over `headers` (most responses carry one or two fields).
+        init(_ headers: Headers) {
+            for (name, value) in headers {
+                switch name.count {
+                case 14 where Headers.asciiCaseInsensitiveEqual(name, "content-length".utf8):
+                    if contentLength == nil { contentLength = value }
+                case 17 where Headers.asciiCaseInsensitiveEqual(name, "transfer-encoding".utf8):
+                    transferEncoding = true
+                case 10 where Headers.asciiCaseInsensitiveEqual(name, "connection".utf8):
+                    if !connection { connectionClose = Headers.asciiCaseInsensitiveEqual(value, "close".utf8) }
+                    connection = true
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    @usableFromInline var exchange = Exchange()
     /// Whether the connection stays open after the current exchange.
     public private(set) var keepAlive = true
     /// Whether the server drains: the current response is the connection's last.
@@ -109,17 +151,29 @@ public struct HTTPServerExchange: Sendable {
     }
 
     /// The current exchange's response state.
-    public var response: ResponseState { exchange.response }
+    @inlinable public var response: ResponseState { exchange.response }
     /// Whether an exchange is in progress (begun and not ended).
-    public var inExchange: Bool { exchange.response != .idle }
+    @inlinable public var inExchange: Bool {
+        if case .idle = exchange.response { return false }
+        return true
+    }
     /// Whether the server gave up on the exchange (answered or closed in the app's place).
-    public var abandoned: Bool { exchange.response == .abandoned }
+    @inlinable public var abandoned: Bool {
+        if case .abandoned = exchange.response { return true }
+        return false
+    }
     /// Whether nothing of the response is on the wire or pending: the server may still answer a status.
-    public var responseNotStarted: Bool { exchange.response == .awaitingStart }
+    @inlinable public var responseNotStarted: Bool {
+        if case .awaitingStart = exchange.response { return true }
+        return false
+    }
     /// Whether the current request's body was read to its end.
-    public var requestBodyDone: Bool { exchange.bodyDone }
+    @inlinable public var requestBodyDone: Bool { exchange.bodyDone }
     /// Whether the response is complete (the app's `http.disconnect` wait ends).
-    public var responseComplete: Bool { exchange.response == .complete }
+    @inlinable public var responseComplete: Bool {
+        if case .complete = exchange.response { return true }
+        return false
+    }
     /// The current request's body limit.
     public var bodyLimit: UInt64 { exchange.bodyLimit }
 
@@ -148,7 +202,9 @@ public struct HTTPServerExchange: Sendable {
     /// The application asks for body: `.write` with `100 Continue` when the client expects it
     /// and nothing of the response was sent (RFC 9110 §10.1.1), else `.none`.
     public mutating func bodyRequested(into output: inout [UInt8]) -> HTTPServerAction {
-        guard exchange.expectsContinue, !exchange.continueSent, !exchange.bodyDone, exchange.response == .awaitingStart else { return .none }
+        // A start the app sent but that is not on the wire yet (`.headPending`) still allows the 100.
+        guard exchange.expectsContinue, !exchange.continueSent, !exchange.bodyDone,
+              exchange.response == .awaitingStart || exchange.response == .headPending else { return .none }
         exchange.continueSent = true
         try? HTTPResponseSerializer.writeHead(HTTPResponseHead(status: 100), fields: ServerFields(), into: &output)
         return .write
@@ -306,16 +362,18 @@ public struct HTTPServerExchange: Sendable {
             if !more { exchange.response = .complete }
             return .none
         }
-        for field in trailers { exchange.pendingTrailers.append(name: field.name, value: field.value) }
+        var pending = exchange.pendingTrailers ?? Headers()
+        for field in trailers { pending.append(name: field.name, value: field.value) }
+        exchange.pendingTrailers = pending
         guard !more else { return .none }
         do {
-            try HTTPResponseSerializer.writeLastChunk(trailers: exchange.pendingTrailers, into: &output)
+            try HTTPResponseSerializer.writeLastChunk(trailers: exchange.pendingTrailers ?? Headers(), into: &output)
         } catch {
             keepAlive = false
             exchange.response = .abandoned
             return .fail(.invalidTrailers(error), close: .abortive)
         }
-        exchange.pendingTrailers = Headers()
+        exchange.pendingTrailers = nil
         exchange.response = .complete
         return .write
     }
@@ -369,13 +427,15 @@ public struct HTTPServerExchange: Sendable {
     private mutating func chooseFraming(totalLength: UInt64?, firstCount: Int) -> HTTPServerAction {
         let status = exchange.status
         let bodiless = status == 204 || status == 304 || (100..<200).contains(status)
-        if let value = exchange.headers.first("content-length") {
-            guard let length = UInt64(String(decoding: value, as: UTF8.self)) else {
+        let fields = AppFields(exchange.headers)
+        exchange.appFields = fields
+        if let value = fields.contentLength {
+            guard let length = Self.decimal(value) else {
                 return .fail(.contentLengthNotANumber(String(decoding: value, as: UTF8.self)), close: nil)
             }
             exchange.declaredLength = length
         }
-        if let value = exchange.headers.first("connection"), Headers.asciiCaseInsensitiveEqual(value, "close".utf8) { keepAlive = false }
+        if fields.connectionClose { keepAlive = false }
         if shuttingDown { keepAlive = false }  // draining: this is the connection's last response
         let wantsTrailers = exchange.trailersAnnounced && exchange.version == .http1_1
         let framing: Framing
@@ -398,6 +458,17 @@ public struct HTTPServerExchange: Sendable {
         exchange.framing = framing
         exchange.response = .sendingBody(framing)
         return .none
+    }
+
+    /// A `content-length` value: ASCII digits only (no sign, no spaces), or nil.
+    static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 19 else { return nil }
+        var value: UInt64 = 0
+        for digit in digits {
+            guard digit >= 0x30 && digit <= 0x39 else { return nil }
+            value = value * 10 + UInt64(digit - 0x30)
+        }
+        return value
     }
 
     private mutating func countBody(_ count: Int) -> HTTPServerAction {
@@ -444,10 +515,11 @@ public struct HTTPServerExchange: Sendable {
         let status = exchange.status
         var headers = exchange.headers
         exchange.headers = Headers()
-        let appDeclaredLength = framing == .contentLength && headers.contains("content-length")
-        if headers.contains("transfer-encoding") { headers.removeAll("transfer-encoding") }
-        if !appDeclaredLength && headers.contains("content-length") { headers.removeAll("content-length") }
-        if headers.contains("connection") { headers.removeAll("connection") }
+        let app = exchange.appFields
+        let appDeclaredLength = framing == .contentLength && app.contentLength != nil
+        if app.transferEncoding { headers.removeAll("transfer-encoding") }
+        if !appDeclaredLength && app.contentLength != nil { headers.removeAll("content-length") }
+        if app.connection { headers.removeAll("connection") }
         let chunked = framing == .chunked
         var fields = ServerFields(date: date, server: serverHeader, chunked: chunked, connection: connectionField)
         let bodilessStatus = status == 204 || status == 304 || (100..<200).contains(status)
@@ -489,7 +561,10 @@ public struct HTTPServerExchange: Sendable {
         output.reserveCapacity(output.count + 200 + body.count)
         try? HTTPResponseSerializer.writeHead(HTTPResponseHead(status: status, headers: Self.plainText), fields: fields, into: &output)
         output.append(contentsOf: body)
-        if keepAlive { return .write }
+        if keepAlive {
+            exchange.response = .complete  // answered: a later timeout must not answer again
+            return .write
+        }
         exchange.response = .abandoned
         return .writeAndClose(.graceful)
     }
@@ -502,8 +577,11 @@ public struct HTTPServerExchange: Sendable {
             exchange.response = .abandoned
             return action
         }
+        // A complete response is only closed after (nothing of it may be cut by a reset);
+        // one in progress cannot be finished, so the client must see the connection reset.
+        let complete = exchange.response == .complete
         exchange.response = .abandoned
-        return .close(.abortive)
+        return .close(complete ? .graceful : .abortive)
     }
 
     private static let plainText: Headers = [("content-type", "text/plain; charset=utf-8")]

@@ -77,6 +77,8 @@ extension HTTPConnectionHandler {
     /// the loop, exactly this waiter) and throws `CancellationError`.
     private func waitForEventCancellably() async throws {
         if Task.isCancelled { throw CancellationError() }
+        // One slot: a second concurrent receive would strand the first.
+        guard eventWaiter == nil else { throw MessageOrderError(.concurrentReceive) }
         lastWaiterID &+= 1
         let id = lastWaiterID
         await withTaskCancellationHandler {

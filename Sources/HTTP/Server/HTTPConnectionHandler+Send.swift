@@ -123,7 +123,13 @@ extension HTTPConnectionHandler {
 
     /// Answers a malformed request with its status (or closes abortively if the response started).
     func respondToParseError(_ error: HTTPParserError) {
-        logger.debug("bad request from \(connection.remoteAddress?.description ?? "?"): \(error)")
+        switch error.kind {
+        case .tlsHandshake, .http2Preface, .binaryData:
+            // Not HTTP/1.1 at all: usually a misconfigured client, worth telling the operator.
+            logger.info("not HTTP/1.1 from \(connection.remoteAddress?.description ?? "?"): \(error); answered 400")
+        default:
+            logger.debug("bad request from \(connection.remoteAddress?.description ?? "?"): \(error)")
+        }
         machine.date = date.current()
         var output = responseBuffer.take(capacity: 0)
         perform(machine.parseError(error, into: &output), output)

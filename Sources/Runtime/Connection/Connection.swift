@@ -126,14 +126,17 @@ package final class Connection: IOTarget, @unchecked Sendable {
     /// unread request bytes do not turn the close into an RST that destroys the response.
     private static let lingerNanoseconds: UInt64 = 2_000_000_000
 
-    init(fd: Int32, loop: EventLoop, highWaterMark: Int, lowWaterMark: Int, onClose: @escaping (Connection) -> Void) {
+    /// - Parameter addresses: the peer's and the local address when the backend knows them
+    ///   (the in-memory one); nil asks the socket.
+    init(fd: Int32, loop: EventLoop, highWaterMark: Int, lowWaterMark: Int,
+         addresses: (remote: PeerAddress?, local: PeerAddress?)? = nil, onClose: @escaping (Connection) -> Void) {
         self.fd = fd
         self.loop = loop
         self.highWaterMark = highWaterMark
         self.lowWaterMark = lowWaterMark
         self.onClose = onClose
-        remoteAddress = SocketAddress.remote(of: fd)?.peerAddress
-        localAddress = SocketAddress.local(of: fd)?.peerAddress
+        remoteAddress = addresses.map { $0.remote } ?? SocketAddress.remote(of: fd)?.peerAddress
+        localAddress = addresses.map { $0.local } ?? SocketAddress.local(of: fd)?.peerAddress
     }
 
     /// Registers with the loop and starts receiving. Loop thread only.
@@ -232,7 +235,8 @@ package final class Connection: IOTarget, @unchecked Sendable {
     /// After an abortive close, while the kernel lets go of the socket (a receive is still
     /// being stopped), the queue still gets one more send: a gathered one as usual, a file
     /// region only what the socket takes at once (its send is cancelled as soon as it is
-    /// submitted, so a stalled reader cannot hold the close).
+    /// submitted); a gathered send is cancelled after the linger time, so a stalled reader
+    /// cannot hold the close.
     func flushNow() {
         if case .flushScheduled = writeState { writeState = .idle }
         guard case .idle = writeState, outbound.byteCount > 0 else {
@@ -251,8 +255,18 @@ package final class Connection: IOTarget, @unchecked Sendable {
             if abortive { loop.io.cancelSend(fd: fd, token: token) }
         } else {
             submitGather()
+            if abortive { cancelLastSendLater() }
         }
         if !abortive { afterProgress() }
+    }
+
+    /// An abortive close's last gathered send may wait for a reader that never reads: it
+    /// gets the linger time, then it is cancelled, so the close always finishes.
+    private func cancelLastSendLater() {
+        loop.scheduleTimer(afterNanoseconds: Self.lingerNanoseconds) { [weak self] in
+            guard let self, case .closing = self.lifecycle, self.writeState.inFlight else { return }
+            self.loop.io.cancelSend(fd: self.fd, token: self.token)
+        }
     }
 
     private func submitGather() {

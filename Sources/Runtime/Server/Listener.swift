@@ -29,6 +29,10 @@ final class Listener: IOTarget {
 
     /// Stops accepting; `completion` runs once the listening socket is closed.
     func stop(_ completion: @escaping () -> Void) {
+        guard token != 0 else {
+            completion()  // accepting ended for good already; the socket is closed
+            return
+        }
         guard !stopping else {
             stopped.append(completion)
             return
@@ -53,13 +57,24 @@ final class Listener: IOTarget {
     func acceptEnded(error: Int32) {
         if stopping || error == ECANCELED {
             finish()
-        } else {
-            // The kernel ended the multishot accept (e.g. EMFILE): retry shortly, not in a spin.
-            let delay: UInt64 = (error == EMFILE || error == ENFILE) ? 100_000_000 : 1_000_000
-            loop.scheduleTimer(afterNanoseconds: delay) { [weak self] in
-                guard let self, !self.stopping else { self?.finish(); return }
-                self.loop.io.startAccepting(fd: self.fd, token: self.token)
-            }
+            return
+        }
+        let delay: UInt64
+        switch AcceptErrorPolicy(errno: error) {
+        case .ended:
+            // The descriptor cannot accept (EBADF, EINVAL, ENOTSOCK…): retrying would spin.
+            logger.critical("listening socket on loop \(loop.index) stopped accepting: \(errnoName(error)); this loop takes no new connections")
+            finish()
+            return
+        case .backOff:
+            delay = 100_000_000  // out of descriptors or memory: give the process time to recover
+        case .skip, .batchDone, .report:
+            delay = 1_000_000
+        }
+        // The kernel ended the multishot accept: retry shortly, not in a spin.
+        loop.scheduleTimer(afterNanoseconds: delay) { [weak self] in
+            guard let self, !self.stopping else { self?.finish(); return }
+            self.loop.io.startAccepting(fd: self.fd, token: self.token)
         }
     }
 

@@ -71,12 +71,13 @@ package final class ServerRuntime: Sendable {
         let loop = EventLoop(index: 0, backend: .auto, logger: logger, clock: clock)
         try loop.start { InMemoryBackend(network: network) }
         let address = PeerAddress(host: "testserver", port: 80)
-        serve(loops: [loop], listenFDs: [network.listenerDescriptor], address: address)
+        serve(loops: [loop], listenFDs: [network.listenerDescriptor], address: address, addresses: network.addresses(of:))
         return address
     }
 
     /// Accepts on `listenFDs` (one per loop), handing connections to the initializer.
-    private func serve(loops: [EventLoop], listenFDs: [Int32], address: PeerAddress) {
+    private func serve(loops: [EventLoop], listenFDs: [Int32], address: PeerAddress,
+                       addresses: (@Sendable (Int32) -> (remote: PeerAddress?, local: PeerAddress?))? = nil) {
         let perLoopLimit = max(1, configuration.maxConnections / loops.count)
         let overloadResponse = initializer.overloadResponse
         for (loop, fd) in zip(loops, listenFDs) {
@@ -94,7 +95,7 @@ package final class ServerRuntime: Sendable {
                     let connection = Connection(
                         fd: accepted, loop: loop,
                         highWaterMark: configuration.writeHighWaterMark, lowWaterMark: configuration.writeLowWaterMark,
-                        onClose: { _ in
+                        addresses: addresses?(accepted), onClose: { _ in
                             loop.connectionClosed()
                             connections.closed()
                         })

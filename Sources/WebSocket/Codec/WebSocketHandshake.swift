@@ -76,6 +76,11 @@ public enum WebSocketHandshake {
         }
         if let extensions { fields.append(name: "sec-websocket-extensions", value: extensions) }
         if let server { fields.append(name: "server", value: server) }
+        for (name, _) in headers {
+            if let reserved = reservedIn101.first(where: { Headers.asciiCaseInsensitiveEqual(name, $0.utf8) }) {
+                throw WebSocketHandshakeError(.reservedHeader(reserved))
+            }
+        }
         var bytes: [UInt8] = []
         do throws(HTTPSerializerError) {
             try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: 101, headers: fields), extraHeaders: headers, into: &bytes)
@@ -85,12 +90,23 @@ public enum WebSocketHandshake {
         return bytes
     }
 
+    /// The fields of a 101 that only the server writes: an application's copy would
+    /// contradict the handshake (or give a 101 a body).
+    static let reservedIn101 = [
+        "upgrade", "connection", "sec-websocket-accept", "sec-websocket-protocol", "sec-websocket-extensions",
+        "content-length", "transfer-encoding",
+    ]
+
+    /// The framing fields of a final response, which the server writes itself.
+    static let framingFields = ["content-length", "transfer-encoding", "connection"]
+
     /// A complete response that ends the connection (a denial, the 403 for a close before
-    /// accept, the 500 after an application error): `headers` (any `content-length` of theirs
-    /// dropped), then `content-length` and `connection: close`, then `body`.
+    /// accept, the 500 after an application error): `headers` (without their framing fields:
+    /// `content-length`, `transfer-encoding`, `connection`), then `content-length` and
+    /// `connection: close`, then `body`.
     package static func finalResponse(status: Int, headers: Headers, body: [UInt8]) throws(HTTPSerializerError) -> [UInt8] {
         var fields = Headers()
-        for (name, value) in headers where !Headers.asciiCaseInsensitiveEqual(name, "content-length".utf8) {
+        for (name, value) in headers where !framingFields.contains(where: { Headers.asciiCaseInsensitiveEqual(name, $0.utf8) }) {
             fields.append(name: name, value: value)
         }
         var extra = Headers()

@@ -12,6 +12,10 @@ public struct WebSocketHandshakeError: Error, Sendable, Equatable, CustomStringC
         case subprotocolNotOffered(String)
         /// A status or header the application supplied cannot be written (see `HTTPSerializerError`).
         case invalidResponse(HTTPSerializerError)
+        /// A header the server writes itself (`upgrade`, `connection`, `sec-websocket-accept`,
+        /// `sec-websocket-protocol`, `sec-websocket-extensions`, framing fields): the
+        /// application may not set it (use the `subprotocol` parameter for the protocol).
+        case reservedHeader(String)
     }
 
     public var kind: Kind
@@ -23,6 +27,7 @@ public struct WebSocketHandshakeError: Error, Sendable, Equatable, CustomStringC
         case .invalidSubprotocol(let value): "WebSocket subprotocol \(value.debugDescription) is not a token; nothing was sent"
         case .subprotocolNotOffered(let value): "WebSocket subprotocol \(value.debugDescription) was not offered by the client; nothing was sent"
         case .invalidResponse(let error): "WebSocket handshake response: \(error); nothing was sent"
+        case .reservedHeader(let name): "WebSocket handshake response: the server writes \(name.debugDescription) itself; nothing was sent"
         }
     }
 }

@@ -52,6 +52,9 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
     private var connectDelivered = false
     private var disconnect: (code: Int, reason: String)?
     private var waiter: UnsafeContinuation<Void, Never>?
+    /// Which wait `waiter` is, for its cancellation handler.
+    private var waiterID: UInt64 = 0
+    private var lastWaiterID: UInt64 = 0
     private var closeTimer: TimerID?
     private var pingCounter: UInt32 = 0
     private var shuttingDown = false
@@ -113,8 +116,34 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
                 return message
             }
             if let disconnect { return .websocketDisconnect(code: disconnect.code, reason: disconnect.reason) }
-            await withUnsafeContinuation { waiter = $0 }
+            try await waitForInbound()
         }
+    }
+
+    /// Parks `receive` until a message or the disconnect arrives; a cancelled task throws
+    /// `CancellationError` at once. One `receive` waits at a time: a second concurrent one
+    /// is refused (it could never be woken in order).
+    private func waitForInbound() async throws {
+        if Task.isCancelled { throw CancellationError() }
+        guard waiter == nil else { throw MessageOrderError(.concurrentReceive) }
+        lastWaiterID &+= 1
+        let id = lastWaiterID
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                waiterID = id
+                waiter = continuation
+            }
+        } onCancel: {
+            // Any thread: the waiter is loop-confined state.
+            connection.loop.execute { self.cancelWaiter(id) }
+        }
+        if Task.isCancelled { throw CancellationError() }
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        guard let waiter, waiterID == id else { return }  // resumed already
+        self.waiter = nil
+        waiter.resume()
     }
 
     func send(_ message: SendMessage, exchange: UInt64) async throws {

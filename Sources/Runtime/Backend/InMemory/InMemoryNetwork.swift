@@ -61,6 +61,8 @@ package final class InMemoryNetwork: Sendable {
         var outboundEnded = false
         var clientClosed = false
         var clientWaiter: (id: UInt64, continuation: UnsafeContinuation<[UInt8]?, any Error>)?
+        /// A read whose time bound passed before it started waiting (it fails at once).
+        var cancelledRead: (id: UInt64, error: any Error)?
         // The server's operations.
         var receiveToken: IOToken?
         var receiveStopRequested = false
@@ -126,6 +128,11 @@ package final class InMemoryNetwork: Sendable {
                     return .success(bytes)
                 }
                 if pipe.outboundEnded { return .success(nil) }
+                if let cancelled = pipe.cancelledRead, cancelled.id == id {
+                    pipe.cancelledRead = nil
+                    state.pipes[fd] = pipe
+                    return .failure(cancelled.error)
+                }
                 pipe.clientWaiter = (id, continuation)
                 state.pipes[fd] = pipe
                 return nil
@@ -140,7 +147,10 @@ package final class InMemoryNetwork: Sendable {
     /// Ends a pending `clientRead` with `error` (a timeout); no-op if it already returned.
     package func cancelRead(_ fd: Int32, id: UInt64, error: any Error) {
         let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
-            guard let waiter = state.pipes[fd]?.clientWaiter, waiter.id == id else { return nil }
+            guard let waiter = state.pipes[fd]?.clientWaiter, waiter.id == id else {
+                state.pipes[fd]?.cancelledRead = (id, error)  // the read has not started waiting yet
+                return nil
+            }
             state.pipes[fd]?.clientWaiter = nil
             return waiter.continuation
         }
@@ -192,6 +202,20 @@ package final class InMemoryNetwork: Sendable {
         }
         waiter?.resume(returning: nil)
         wake()
+    }
+
+    /// The addresses a server sees for connection `fd`: a loopback client with its own port,
+    /// and `testserver:80`.
+    package func addresses(of fd: Int32) -> (remote: PeerAddress?, local: PeerAddress?) {
+        (PeerAddress(host: "127.0.0.1", port: 40_000 + Int(fd - Self.fakeDescriptorBase) % 20_000),
+         PeerAddress(host: "testserver", port: 80))
+    }
+
+    /// Ends every connection from the client's side (a graceful close), so a server that
+    /// lingers after its close, waiting for the client's end of stream, finishes at once.
+    package func closeAllClients() {
+        let descriptors = state.withLock { Array($0.pipes.keys) }
+        for fd in descriptors { clientClose(fd) }
     }
 
     /// Whether the server has closed its descriptor for `fd`.
