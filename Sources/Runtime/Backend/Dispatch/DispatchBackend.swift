@@ -220,7 +220,7 @@ final class DispatchWaiter: ReadinessWaiter {
         for entry in batch {
             guard let watch = existingWatch(entry.fd) else { continue }
             if watch.readSource?.key == entry.key {
-                readable(watch, ready)
+                readable(watch, ready, fromSource: true)
             } else if watch.writeSource?.key == entry.key {
                 _ = ready(watch.fd, .writable)
                 updateWriteSource(watch)
@@ -235,10 +235,15 @@ final class DispatchWaiter: ReadinessWaiter {
     }
 
     /// Offers `watch` as readable, then re-arms its read source or keeps it pending.
-    private func readable(_ watch: Watch, _ ready: (Int32, ReadinessEvents) -> Bool) {
+    ///
+    /// After a read the source reported, one more read follows next turn even when the buffer
+    /// was not filled: bytes and a reset (or an end of stream) that arrive together make
+    /// Dispatch report the socket once, so the error behind the bytes would otherwise wait
+    /// for an event that never comes. That read usually finds `EAGAIN` and re-arms the source.
+    private func readable(_ watch: Watch, _ ready: (Int32, ReadinessEvents) -> Bool, fromSource: Bool = false) {
         let more = ready(watch.fd, .readable)
         guard !watch.closed else { return }
-        watch.readPending = more && watch.events.contains(.readable)
+        watch.readPending = (more || fromSource) && watch.events.contains(.readable)
         if watch.readPending { pendingReads.append(watch) }
         updateReadSource(watch)
     }
