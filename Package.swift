@@ -14,6 +14,7 @@ import PackageDescription
 //   CZlib            Sources/CZlib         zlib for permessage-deflate
 //   RingwayWebSocketCodec Sources/WebSocket/Codec  sans-I/O RFC 6455: frames, deflate, handshake, connection machine
 //   RingwayWebSocket Sources/WebSocket/Server  the upgrader and the socket handler; the app's `WebSocket` view
+//   RingwaySSECodec  Sources/SSE/Codec     sans-I/O text/event-stream: encoder and the WHATWG parser
 //   Ringway          Sources/Ringway       what an app author and an embedder import: `Server`, configurations,
 //                                          the contract, `WebSocket`, `BackendKind` (no loop, handler or parser)
 //   RingwayTestSupport Sources/TestSupport in-memory and live test clients for users' tests
@@ -36,6 +37,7 @@ let package = Package(
         // The sans-I/O codecs on their own, for embedding and for the microbenchmarks.
         .library(name: "RingwayHTTPCodec", targets: ["RingwayHTTPCodec"]),
         .library(name: "RingwayWebSocketCodec", targets: ["RingwayWebSocketCodec"]),
+        .library(name: "RingwaySSECodec", targets: ["RingwaySSECodec"]),
         .executable(name: "ringway", targets: ["ringway"]),
     ],
     dependencies: [
@@ -117,6 +119,7 @@ let package = Package(
             path: "Sources/TestSupport",
             swiftSettings: strict
         ),
+        .target(name: "RingwaySSECodec", path: "Sources/SSE/Codec", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "RingwayDemo", dependencies: ["Ringway"], path: "Sources/Demo", swiftSettings: strict),
         .executableTarget(
             name: "ringway",
@@ -129,6 +132,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CoreTests", dependencies: ["RingwayCore"], swiftSettings: strict),
+        .testTarget(name: "SSECodecTests", dependencies: ["RingwaySSECodec"], swiftSettings: strict),
         .testTarget(name: "WebSocketCodecTests", dependencies: ["RingwayWebSocketCodec"], swiftSettings: strict),
         .testTarget(name: "HTTPCodecTests", dependencies: ["RingwayHTTPCodec", "RingwayCore"], swiftSettings: strict),
         .testTarget(
