@@ -8,7 +8,8 @@ protocol TestTransport: Sendable {
     /// Sends bytes; throws `TestClientError.connectionClosed` once the server closed or the client reset.
     func write(_ bytes: [UInt8]) async throws
     /// The next bytes from the server; nil once it closed its side. Throws
-    /// `TestClientError.timedOut` after `timeout` without bytes.
+    /// `TestClientError.timedOut` after `timeout` without bytes (in memory; a loopback socket
+    /// uses the read timeout its session was opened with).
     func read(timeout: Duration) async throws -> [UInt8]?
     /// Half-closes the client's side: the server reads an end of stream.
     func shutdownWrite() async

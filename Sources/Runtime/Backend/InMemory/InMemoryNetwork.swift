@@ -171,27 +171,25 @@ package final class InMemoryNetwork: Sendable {
 
     /// The client resets the connection: the server's reads and writes fail, unread bytes are lost.
     package func clientReset(_ fd: Int32) {
-        let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
-            guard var pipe = state.pipes[fd] else { return nil }
-            pipe.reset = true
-            pipe.clientClosed = true
-            pipe.inbound.removeAll()
-            pipe.outbound = []
-            let waiter = pipe.clientWaiter
-            pipe.clientWaiter = nil
-            state.pipes[fd] = pipe
-            removeIfDone(fd, &state)
-            return waiter?.continuation
-        }
-        waiter?.resume(throwing: InMemoryConnectionReset())
-        wake()
+        endClient(fd, reset: true)
     }
 
     /// The client closes its end after reading what it wanted (a graceful close: FIN).
     package func clientClose(_ fd: Int32) {
+        endClient(fd, reset: false)
+    }
+
+    /// The client is done with `fd`: its pending read ends (nil, or a reset error), what the
+    /// server sent is dropped, and with `reset` what the client sent is lost too.
+    private func endClient(_ fd: Int32, reset: Bool) {
         let waiter = state.withLock { state -> UnsafeContinuation<[UInt8]?, any Error>? in
             guard var pipe = state.pipes[fd] else { return nil }
-            pipe.inboundEnded = true
+            if reset {
+                pipe.reset = true
+                pipe.inbound.removeAll()
+            } else {
+                pipe.inboundEnded = true
+            }
             pipe.clientClosed = true
             pipe.outbound = []
             let waiter = pipe.clientWaiter
@@ -200,7 +198,7 @@ package final class InMemoryNetwork: Sendable {
             removeIfDone(fd, &state)
             return waiter?.continuation
         }
-        waiter?.resume(returning: nil)
+        if reset { waiter?.resume(throwing: InMemoryConnectionReset()) } else { waiter?.resume(returning: nil) }
         wake()
     }
 
