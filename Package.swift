@@ -145,6 +145,7 @@ let package = Package(
         ),
         .testTarget(name: "CoreTests", dependencies: ["RingwayCore"], swiftSettings: strict),
         .testTarget(name: "SSECodecTests", dependencies: ["RingwaySSECodec"], swiftSettings: strict),
+        .testTarget(name: "SSETests", dependencies: ["RingwaySSE", "RingwaySSECodec", "RingwayContract", "RingwayCore"], swiftSettings: strict),
         .testTarget(name: "WebSocketCodecTests", dependencies: ["RingwayWebSocketCodec"], swiftSettings: strict),
         .testTarget(name: "HTTPCodecTests", dependencies: ["RingwayHTTPCodec", "RingwayCore"], swiftSettings: strict),
         .testTarget(

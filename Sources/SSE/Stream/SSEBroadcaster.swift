@@ -96,9 +96,16 @@ public final class SSEBroadcaster: Sendable {
                 return (try? SSEEncoder.encode(numbered)) ?? []
             }
             var delivered = 0
+            var ended = false
             for stream in topics.byName[topic]!.subscribers.values {
-                if case .queued = stream.offerWithoutWaiting(entry.bytes) { delivered += 1 }
+                switch stream.offerWithoutWaiting(entry.bytes) {
+                case .queued: delivered += 1
+                case .dropped, .full: break
+                case .ended: ended = true
+                }
             }
+            // A subscriber cut off (or gone) leaves the topic now, not when its writer returns.
+            if ended { topics.byName[topic]!.subscribers = topics.byName[topic]!.subscribers.filter { $0.value.isOpen } }
             return .success(PublishedEvent(id: entry.id, subscribers: delivered))
         }
         return try result.get()

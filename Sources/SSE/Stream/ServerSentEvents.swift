@@ -141,6 +141,9 @@ public final class ServerSentEvents: Sendable {
         let shutdown = request.shutdownSignal?.onShutdown { [shutdownBytes] in stream.drain(final: shutdownBytes) }
         defer { shutdown?.cancel() }
         try await send(.httpResponseStart(status: 200, headers: responseHeaders(headers)))
+        // The head goes out now, not with the first event: the client's `open` fires and a
+        // proxy sees the stream start, even on a topic where nothing is published yet.
+        try await send(.httpResponseBody(body: [], moreBody: true))
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.watchForDisconnect(receive, stream) }
