@@ -23,6 +23,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "RingwayHTTPCodec", package: "Ringway"),
                 .product(name: "RingwayWebSocketCodec", package: "Ringway"),
+                .product(name: "RingwaySSECodec", package: "Ringway"),
             ],
             path: "Benchmarks/Codecs",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,6 +1,7 @@
 import Benchmark
 import RingwayCore
 import RingwayHTTPCodec
+import RingwaySSECodec
 import RingwayWebSocketCodec
 
 // Allocation counts are what CI checks (Thresholds/): they are deterministic for a given
@@ -125,5 +126,31 @@ let benchmarks: @Sendable () -> Void = {
             WebSocketEncoder.appendMessage(payload, opcode: .binary, into: &buffer)
         }
         blackHole(buffer)
+    }
+
+    // One broadcast event (id, type, 64 B of data) encoded into a reused buffer: what a
+    // topic does once per publish, whatever the number of subscribers.
+    Benchmark("SSEEncode.event64B") { benchmark in
+        let event = ServerSentEvent(data: String(repeating: "d", count: 64), event: "update", id: "123456")
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(256)
+        for _ in benchmark.scaledIterations {
+            buffer.removeAll(keepingCapacity: true)
+            try? SSEEncoder.append(event, into: &buffer)
+        }
+        blackHole(buffer)
+    }
+
+    // The same event parsed back, as the load generator's subscribers and users' clients do.
+    Benchmark("SSEParse.event64B") { benchmark in
+        let bytes = (try? SSEEncoder.encode(ServerSentEvent(data: String(repeating: "d", count: 64), event: "update", id: "123456"))) ?? []
+        var parser = SSEParser()
+        var events = 0
+        for _ in benchmark.scaledIterations {
+            parser.feed(bytes) { output in
+                if case .event = output { events += 1 }
+            }
+        }
+        blackHole(events)
     }
 }
