@@ -33,13 +33,23 @@ public struct SSEParser: Sendable {
     private var data: [UInt8] = []
     private var hasData = false
     private var eventType: [UInt8] = []
-    private var idBuffer: [UInt8]?
+    /// The `id` field of the event being read; `hasID` says whether there was one.
+    private var idBuffer: [UInt8] = []
+    private var hasID = false
 
     public init() {}
 
     /// Feeds bytes; `onOutput` gets what they complete, in order.
     public mutating func feed(_ bytes: some Collection<UInt8>, onOutput: (Output) -> Void) {
-        for byte in bytes { consume(byte, onOutput) }
+        // Contiguous input (arrays, slices, buffers) goes through one non-generic loop: the
+        // generic iteration, unspecialized across the module boundary, cost an allocation
+        // and a few witness calls per byte.
+        let done: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            for byte in buffer { consume(byte, onOutput) }
+        }
+        if done == nil {
+            for byte in bytes { consume(byte, onOutput) }
+        }
     }
 
     /// The stream ended: a last line without its line break and a pending event are dropped
@@ -80,12 +90,14 @@ public struct SSEParser: Sendable {
     /// Strips a leading UTF-8 BOM (EF BB BF) once: decides as soon as the first bytes
     /// match it or cannot.
     private mutating func checkBOM(final: Bool) {
-        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+        let bom = Self.byteOrderMark
         if line.count >= 3 || final || !bom.starts(with: line) {
             bomChecked = true
             if line.starts(with: bom) { line.removeFirst(3) }
         }
     }
+
+    private static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     private mutating func processLine(_ onOutput: (Output) -> Void) {
         defer { line.removeAll(keepingCapacity: true) }
@@ -111,13 +123,18 @@ public struct SSEParser: Sendable {
         }
         switch String(decoding: name, as: UTF8.self) {
         case "event":
-            eventType = Array(value)
+            eventType.removeAll(keepingCapacity: true)
+            eventType.append(contentsOf: value)
         case "data":
             data.append(contentsOf: value)
             data.append(10)
             hasData = true
         case "id":
-            if !value.contains(0) { idBuffer = Array(value) }
+            if !value.contains(0) {
+                idBuffer.removeAll(keepingCapacity: true)
+                idBuffer.append(contentsOf: value)
+                hasID = true
+            }
         case "retry":
             if !value.isEmpty, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let milliseconds = Int(String(decoding: value, as: UTF8.self)) {
                 retry = milliseconds
@@ -129,8 +146,8 @@ public struct SSEParser: Sendable {
     }
 
     private mutating func dispatch(_ onOutput: (Output) -> Void) {
-        if let id = idBuffer { lastEventID = String(decoding: id, as: UTF8.self) }
-        idBuffer = nil
+        if hasID, !idBuffer.elementsEqual(lastEventID.utf8) { lastEventID = String(decoding: idBuffer, as: UTF8.self) }
+        hasID = false
         guard hasData else {
             resetEvent()
             return
