@@ -141,6 +141,10 @@ public final class ServerSentEvents: Sendable {
         let shutdown = request.shutdownSignal?.onShutdown { [shutdownBytes] in stream.drain(final: shutdownBytes) }
         defer { shutdown?.cancel() }
         try await send(.httpResponseStart(status: 200, headers: responseHeaders(headers)))
+        // The server holds a head until the first body piece decides the framing; an empty
+        // piece with more to come puts it on the wire now (chunked, no chunk written), so a
+        // client sees the stream open even when no event comes for a while (a quiet topic).
+        try await send(.httpResponseBody(body: [], moreBody: true))
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.watchForDisconnect(receive, stream) }
