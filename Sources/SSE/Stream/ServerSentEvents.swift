@@ -141,8 +141,9 @@ public final class ServerSentEvents: Sendable {
         let shutdown = request.shutdownSignal?.onShutdown { [shutdownBytes] in stream.drain(final: shutdownBytes) }
         defer { shutdown?.cancel() }
         try await send(.httpResponseStart(status: 200, headers: responseHeaders(headers)))
-        // The head goes out now, not with the first event: the client's `open` fires and a
-        // proxy sees the stream start, even on a topic where nothing is published yet.
+        // The server holds a head until the first body piece decides the framing; an empty
+        // piece with more to come puts it on the wire now (chunked, no chunk written), so a
+        // client sees the stream open even when no event comes for a while (a quiet topic).
         try await send(.httpResponseBody(body: [], moreBody: true))
 
         await withTaskGroup(of: Void.self) { group in
