@@ -45,6 +45,10 @@ public enum SendMessage: Sendable, Equatable {
     /// false` ends the body. `file` stays the application's: the server sends from a
     /// duplicate, so `file` may be closed once `send` returns.
     case httpResponseZerocopysend(file: Int32, offset: UInt64? = nil, count: UInt64? = nil, moreBody: Bool = false)
+    /// `http.response.detach` (extension, `ScopeExtension.detach`): after `http.response.start`,
+    /// the rest of the body is the source's to write, after the application returned (see
+    /// `DetachedResponseBodySource`). Nothing else may be sent for this response.
+    case httpResponseDetach(DetachedBody)
     /// `websocket.accept`: completes the handshake (101), optionally choosing a subprotocol
     /// and adding response headers.
     case websocketAccept(subprotocol: String? = nil, headers: Headers = Headers())
@@ -78,6 +82,7 @@ public enum SendMessage: Sendable, Equatable {
         case .httpResponseTrailers: "http.response.trailers"
         case .httpResponsePathsend: "http.response.pathsend"
         case .httpResponseZerocopysend: "http.response.zerocopysend"
+        case .httpResponseDetach: "http.response.detach"
         case .websocketAccept: "websocket.accept"
         case .websocketSend, .websocketSendPrepared: "websocket.send"
         case .websocketClose: "websocket.close"

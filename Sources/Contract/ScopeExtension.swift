@@ -15,6 +15,9 @@ public struct ScopeExtension: RawRepresentable, Hashable, Sendable, CustomString
     /// `http.response.trailers`: trailer fields after the body.
     public static let trailers = ScopeExtension(rawValue: "http.response.trailers")
 
+    /// `http.response.detach`: the rest of a body written from outside the application call.
+    public static let detach = ScopeExtension(rawValue: "http.response.detach")
+
     /// What Ringway's HTTP scopes offer.
-    public static let http: Set<ScopeExtension> = [.pathsend, .zerocopysend, .trailers]
+    public static let http: Set<ScopeExtension> = [.pathsend, .zerocopysend, .trailers, .detach]
 }

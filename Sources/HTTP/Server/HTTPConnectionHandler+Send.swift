@@ -27,6 +27,9 @@ extension HTTPConnectionHandler {
         case .httpResponseZerocopysend(let file, let offset, let count, let moreBody):
             try writeFile(try FileRegion.zerocopysend(file: file, offset: offset, count: count), moreBody: moreBody)
             try await waitForRoom()
+        case .httpResponseDetach(let body):
+            detach(body)
+            return
         default:
             break  // ResponseOrder rejected every other message already
         }
@@ -36,7 +39,7 @@ extension HTTPConnectionHandler {
     /// The buffer for the machine's bytes: the reused head storage when a head or chunk
     /// framing is due, else an empty array (taking the storage when nothing is written
     /// would copy it if the connection still holds the last head).
-    private func takeOutput() -> [UInt8] {
+    func takeOutput() -> [UInt8] {
         switch machine.response {
         case .headPending:
             machine.date = date.current()

@@ -72,6 +72,10 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
     @exclusivity(unchecked) var order = ResponseOrder()
     /// Storage for response heads, reused once the connection has sent the last one.
     @exclusivity(unchecked) var responseBuffer = ReusableBuffer()
+    /// The body a source writes after the app returned (`http.response.detach`), and the
+    /// head of its request, recycled when that body ends.
+    var detachedBody: DetachedBodyChannel?
+    var detachedHead: HTTPRequestHead?
     /// The connection's one timer's action, made once (a closure per arming would allocate).
     lazy var timerAction: () -> Void = { [weak self] in self?.timerFired() }
 
@@ -110,20 +114,20 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
     /// Loop thread only: `taskRunning` is read and written on the loop, and the task clears
     /// it without suspending after its last look at the queue, so no work is stranded.
     func startTaskIfNeeded() {
-        guard !taskRunning, !closed, !abandoned else { return }
+        guard !taskRunning, !closed, !abandoned, detachedBody == nil else { return }
         guard !events.isEmpty || parseError != nil || readEnded || shuttingDown else { return }
         taskRunning = true
         Task(executorPreference: connection.loop) { [self] in
             await run()
             taskRunning = false
-            releaseIdleMemory()
+            if detachedBody == nil { releaseIdleMemory() }  // a detached body still uses the queue
         }
     }
 
     /// An idle connection keeps no reusable storage: event queue capacity, recycled heads,
     /// the response buffer, the connection's queue and gather list (a busy one keeps them,
     /// so its requests allocate nothing).
-    private func releaseIdleMemory() {
+    func releaseIdleMemory() {
         guard !closed else { return }
         if events.isEmpty { events = Deque() }
         parser.releaseRecycledStorage()
@@ -159,6 +163,7 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
         }
         wakeEventWaiter()
         resumeDisconnectWaiters()
+        detachedClientGone()
         startTaskIfNeeded()
     }
 
@@ -173,6 +178,8 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
         clearDeadline()
         wakeEventWaiter()
         resumeDisconnectWaiters()
+        detachedClientGone()
+        detachedBody = nil
     }
 
     func wakeEventWaiter() {
@@ -226,6 +233,11 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
                 reparse(leftover)
             }
             await serve(head)
+            if detachedBody != nil {
+                // The exchange goes on without this task; it ends in `finishDetached`.
+                detachedHead = head
+                return
+            }
             // The exchange is over: the next head reuses this one's storage.
             parser.recycle(head)
             if closed || abandoned { return }
@@ -349,6 +361,7 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
         let id = exchange
         do {
             try await application(.http(scope), Receive(channel: self, exchange: id), Send(channel: self, exchange: id))
+            if detachedBody != nil { return }  // the source writes the rest
             if !closed && !abandoned {
                 if machine.responseNotStarted { machine.date = date.current() }
                 var output: [UInt8] = []
@@ -365,6 +378,10 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
         } catch is ClientDisconnected {
             // The peer left (or a timeout answered); nothing more to say.
         } catch {
+            if detachedBody != nil {
+                logger.error("application error after detaching its response body: \(error)", metadata: requestMetadata(scope))
+                return
+            }
             if !closed && !abandoned {
                 machine.date = date.current()
                 var output: [UInt8] = []

@@ -37,6 +37,15 @@ package struct ResponseOrder: Sendable, Equatable {
         case (.streamingBody, .httpResponseBody(_, let moreBody)), (.streamingBody, .httpResponseZerocopysend(_, _, _, let moreBody)):
             bodyStarted = true
             if !moreBody { state = trailersAnnounced ? .awaitingTrailers : .complete }
+        case (.streamingBody, .httpResponseDetach):
+            // The source writes the rest; for the app the response is over.
+            guard !trailersAnnounced else { throw MessageOrderError(.unexpectedMessage(type: message.type, scope: "http response with trailers")) }
+            bodyStarted = true
+            state = .complete
+        case (.awaitingStart, .httpResponseDetach):
+            throw MessageOrderError(.bodyBeforeStart)
+        case (.awaitingTrailers, .httpResponseDetach), (.complete, .httpResponseDetach):
+            throw MessageOrderError(.sendAfterResponseComplete)
         case (.streamingBody, .httpResponsePathsend):
             guard !bodyStarted else { throw MessageOrderError(.pathsendAfterBody) }
             state = trailersAnnounced ? .awaitingTrailers : .complete

@@ -119,6 +119,8 @@ package final class Connection: IOTarget, @unchecked Sendable {
     /// from a stalled reader while a large queue (a file) drains.
     package private(set) var sentBytes: UInt64 = 0
     private var writableWaiters: [UnsafeContinuation<Void, any Error>] = []
+    /// Called once when the queue is down to the low-water mark (a detached body's writer).
+    private var writableCallback: (() -> Void)?
     private var gather: UnsafeMutablePointer<msghdr>?
 
     private static let maxGather = 32
@@ -216,6 +218,17 @@ package final class Connection: IOTarget, @unchecked Sendable {
             writeState = .flushScheduled
             loop.scheduleFlush(self)
         }
+    }
+
+    /// Calls `callback` once, on the loop, when queued bytes fall to the low-water mark (at
+    /// once if they are there); dropped if the connection closes first. One at a time.
+    package func whenWritable(_ callback: @escaping () -> Void) {
+        guard !lifecycle.isEnding else { return }
+        if outboundBytes <= lowWaterMark {
+            callback()
+            return
+        }
+        writableCallback = callback
     }
 
     /// Suspends until queued bytes fall to the low-water mark; throws `ClientDisconnected`
@@ -350,6 +363,10 @@ package final class Connection: IOTarget, @unchecked Sendable {
             writableWaiters.removeAll()
             for waiter in waiters { waiter.resume() }
         }
+        if outboundBytes <= lowWaterMark, let callback = writableCallback {
+            writableCallback = nil
+            callback()
+        }
         if outboundBytes == 0, case .flushingThenClose = lifecycle { beginLinger() }
     }
 
@@ -456,6 +473,7 @@ package final class Connection: IOTarget, @unchecked Sendable {
     }
 
     private func failWaiters() {
+        writableCallback = nil
         let waiters = writableWaiters
         writableWaiters.removeAll()
         for waiter in waiters { waiter.resume(throwing: ClientDisconnected()) }

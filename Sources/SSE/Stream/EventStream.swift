@@ -1,4 +1,5 @@
 import DequeModule
+public import RingwayContract
 public import RingwaySSECodec
 import Synchronization
 
@@ -19,16 +20,27 @@ import Synchronization
 ///     }
 /// }
 /// ```
-public final class EventStream: Sendable {
+public final class EventStream: DetachedResponseBodySource, Sendable {
     private struct State: ~Copyable {
         var machine: EventStreamMachine
+        /// The writer task, when it waits (a stream written from the app's task).
         var writer: UnsafeContinuation<Void, Never>?
         var producers = Deque<UnsafeContinuation<Void, Never>>()
+        /// A detached stream's connection writer, and the one job that flushes to it (made
+        /// once: a closure per wake would allocate per event).
+        var detached: (any ResponseBodyWriter)?
+        var flushJob: (@Sendable () -> Void)?
+        /// Runs once when a detached stream has ended (leave the hub, the topic, the shutdown signal).
+        var cleanup: (@Sendable () -> Void)?
 
         mutating func wakeWriter(_ wake: Bool) {
-            guard wake, let writer else { return }
-            self.writer = nil
-            writer.resume()
+            guard wake else { return }
+            if let writer {
+                self.writer = nil
+                writer.resume()
+            } else if let detached, let flushJob {
+                detached.execute(flushJob)
+            }
         }
 
         /// After the queue shrank or the stream ended: producers waiting for room retry.
@@ -154,14 +166,77 @@ public final class EventStream: Sendable {
         }
     }
 
+    // MARK: Detached (no task while the stream waits)
+
+    /// What runs when a detached stream has ended.
+    package func setCleanup(_ cleanup: @escaping @Sendable () -> Void) {
+        state.withLock { $0.cleanup = cleanup }
+    }
+
+    public func attached(to writer: any ResponseBodyWriter) {
+        state.withLock { state in
+            state.detached = writer
+            state.flushJob = { [self] in flush() }
+        }
+        flush()
+    }
+
+    public func writable() { flush() }
+
+    public func clientDisconnected() {
+        clientGone()
+        flush()  // a writer held back by backpressure was not waiting: end here
+    }
+
+    /// Writes what the machine says until it must wait (nothing queued, or the connection is
+    /// full), or the stream ended. On the connection's thread.
+    private func flush() {
+        guard let writer = state.withLock({ $0.detached }) else { return }
+        while true {
+            switch nextAction() {
+            case .write(let bytes):
+                if writer.write(bytes) { continue }
+                if writer.isOpen { return }  // full: `writable()` comes back here
+                clientGone()
+            case .wait:
+                return
+            case .finish(let final, _):
+                if let final { writer.write(final) }
+                writer.finish()
+                detachedEnded()
+                return
+            case .stop:
+                writer.finish()
+                detachedEnded()
+                return
+            }
+        }
+    }
+
+    private func detachedEnded() {
+        let cleanup = state.withLock { state -> (@Sendable () -> Void)? in
+            defer {
+                state.cleanup = nil
+                state.flushJob = nil  // it holds the stream
+                state.detached = nil
+            }
+            return state.cleanup
+        }
+        cleanup?()
+    }
+
+    private func nextAction() -> EventStreamMachine.WriterAction {
+        state.withLock { state -> EventStreamMachine.WriterAction in
+            let action = state.machine.nextWrite()
+            if case .wait = action {} else { state.wakeProducers() }
+            return action
+        }
+    }
+
     /// The writer's next action; waits while there is nothing to write.
     package func nextWriterAction() async -> EventStreamMachine.WriterAction {
         while true {
-            let action = state.withLock { state -> EventStreamMachine.WriterAction in
-                let action = state.machine.nextWrite()
-                if case .wait = action {} else { state.wakeProducers() }
-                return action
-            }
+            let action = nextAction()
             guard case .wait = action else { return action }
             await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let wokenAlready = state.withLock { state -> Bool in

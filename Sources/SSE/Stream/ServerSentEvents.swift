@@ -108,8 +108,8 @@ public final class ServerSentEvents: Sendable {
                           headers: Headers = Headers()) async throws {
         try await serve(scope, receive, send, headers: headers, setUp: { stream in
             _ = try self.broadcaster.subscribe(stream, to: topic, lastEventID: stream.lastEventID, gapEvent: Self.historyLostEvent)
-        }, tearDown: { stream in
-            self.broadcaster.unsubscribe(stream, from: topic)
+        }, tearDown: { [broadcaster] stream in
+            broadcaster.unsubscribe(stream, from: topic)
         }, producer: nil)
     }
 
@@ -127,24 +127,47 @@ public final class ServerSentEvents: Sendable {
     }
 
     private func serve(_ scope: Scope, _ receive: Receive, _ send: Send, headers: Headers,
-                       setUp: (EventStream) throws -> Void, tearDown: (EventStream) -> Void,
+                       setUp: (EventStream) throws -> Void, tearDown: @escaping @Sendable (EventStream) -> Void,
                        producer: (@Sendable (EventStream) async throws -> Void)?) async throws {
         guard case .http(let request) = scope else {
             throw MessageOrderError(.unexpectedMessage(type: "http.response.start", scope: scope.type))
         }
         let lastEventID = request.headers.first("last-event-id").map { String(decoding: $0, as: UTF8.self) }
         let stream = register(lastEventID: lastEventID)
-        defer { unregister(stream) }
         if let retryBytes { stream.offerUnbounded(retryBytes) }
-        try setUp(stream)
-        defer { tearDown(stream) }
+        do {
+            try setUp(stream)
+        } catch {
+            unregister(stream)
+            throw error
+        }
         let shutdown = request.shutdownSignal?.onShutdown { [shutdownBytes] in stream.drain(final: shutdownBytes) }
-        defer { shutdown?.cancel() }
-        try await send(.httpResponseStart(status: 200, headers: responseHeaders(headers)))
-        // The server holds a head until the first body piece decides the framing; an empty
-        // piece with more to come puts it on the wire now (chunked, no chunk written), so a
-        // client sees the stream open even when no event comes for a while (a quiet topic).
-        try await send(.httpResponseBody(body: [], moreBody: true))
+        // Leaving: the hub, the topic, the shutdown signal — once, when the stream has ended.
+        let cleanup: @Sendable () -> Void = { [self] in
+            shutdown?.cancel()
+            tearDown(stream)
+            unregister(stream)
+        }
+        // A topic's stream needs no task of its own where the server takes a detached body:
+        // an idle subscriber then costs its connection and this stream object only.
+        let detaches = producer == nil && request.extensions.contains(.detach)
+        do {
+            try await send(.httpResponseStart(status: 200, headers: responseHeaders(headers)))
+            // The server holds a head until the first body piece decides the framing; an empty
+            // piece with more to come puts it on the wire now (chunked, no chunk written), so a
+            // client sees the stream open even when no event comes for a while (a quiet topic).
+            try await send(.httpResponseBody(body: [], moreBody: true))
+            if detaches {
+                stream.setCleanup(cleanup)
+                try await send(.httpResponseDetach(DetachedBody(stream)))
+                return
+            }
+        } catch {
+            stream.clientGone()
+            cleanup()
+            throw error
+        }
+        defer { cleanup() }
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await Self.watchForDisconnect(receive, stream) }

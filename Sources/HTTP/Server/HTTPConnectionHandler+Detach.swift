@@ -1,0 +1,102 @@
+import RingwayCore
+import RingwayHTTPCodec
+import RingwayRuntime
+
+/// The connection's end of a detached response body (`http.response.detach`): the source
+/// writes through it after the application returned, and no task waits meanwhile.
+final class DetachedBodyChannel: ResponseBodyWriter, @unchecked Sendable {
+    // Loop-confined (the `@unchecked Sendable` invariant): `handler` is touched only on the
+    // connection's loop; `execute` is the one member called from other threads.
+    private unowned let handler: HTTPConnectionHandler
+    private let loop: EventLoop
+    let source: any DetachedResponseBodySource
+
+    init(handler: HTTPConnectionHandler, source: any DetachedResponseBodySource) {
+        self.handler = handler
+        self.loop = handler.connection.loop
+        self.source = source
+    }
+
+    /// Whether this channel still owns the connection's response (not finished, not closed).
+    private var current: Bool { handler.detachedBody === self && !handler.closed }
+
+    func execute(_ job: @escaping @Sendable () -> Void) { loop.execute(job) }
+
+    func write(_ bytes: [UInt8]) -> Bool {
+        guard current else { return false }
+        return handler.writeDetached(bytes)
+    }
+
+    func finish() {
+        guard current else { return }
+        handler.finishDetached()
+    }
+
+    var isOpen: Bool { current }
+}
+
+extension HTTPConnectionHandler {
+    /// Takes the `http.response.detach` message: the head goes out if it has not, the source
+    /// gets the body; the app's call may return while the exchange goes on.
+    func detach(_ body: DetachedBody) {
+        if machine.response == .headPending {
+            var output = responseBuffer.take(capacity: 0)
+            machine.date = date.current()
+            perform(machine.responseBody([], more: true, into: &output), output)
+        }
+        let channel = DetachedBodyChannel(handler: self, source: body.source)
+        detachedBody = channel
+        body.source.attached(to: channel)
+    }
+
+    /// A body piece from the detached source; false when above the high-water mark (the
+    /// source hears `writable()` later, and a stalled client meets the send timeout).
+    func writeDetached(_ bytes: [UInt8]) -> Bool {
+        var output = takeOutput()
+        do {
+            try carryOut(machine.responseBody(bytes, more: true, into: &output), output, body: bytes)
+        } catch {
+            // Only a content-length the body outgrew fails; the machine closed the connection.
+            return false
+        }
+        if connection.isWritable { return true }
+        if deadlineKind != .send { setDeadline(.send) }
+        connection.whenWritable { [weak self] in
+            guard let self, let channel = self.detachedBody else { return }
+            if self.deadlineKind == .send { self.clearDeadline() }
+            channel.source.writable()
+        }
+        return false
+    }
+
+    /// The detached body ends: the last chunk, then the exchange ends as if the app had
+    /// returned, and queued requests are served.
+    func finishDetached() {
+        var output = responseBuffer.take(capacity: 0)
+        perform(machine.responseBody([], more: false, into: &output), output)
+        detachedBody = nil
+        if deadlineKind == .send { clearDeadline() }
+        if let head = detachedHead {
+            parser.recycle(head)
+            detachedHead = nil
+        }
+        guard !closed, !abandoned else { return }
+        let action = machine.endExchange()
+        if action != .none {
+            perform(action, [], reuse: false)
+            return
+        }
+        if events.isEmpty && parseError == nil && !readEnded && !shuttingDown {
+            setDeadline(parser.isIdle ? .idle : .head)
+            releaseIdleMemory()
+        } else {
+            startTaskIfNeeded()
+        }
+    }
+
+    /// The client left while a detached body was being written.
+    func detachedClientGone() {
+        guard let channel = detachedBody else { return }
+        channel.source.clientDisconnected()
+    }
+}
