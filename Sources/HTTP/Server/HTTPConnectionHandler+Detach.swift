@@ -70,16 +70,17 @@ extension HTTPConnectionHandler {
     }
 
     /// The detached body ends: the last chunk, then the exchange ends as if the app had
-    /// returned, and queued requests are served.
+    /// returned, and queued requests are served. A source that finishes while the app is
+    /// still inside its call (from `attached`) leaves the rest to the app's task, which
+    /// then goes on as after any complete response.
     func finishDetached() {
         var output = responseBuffer.take(capacity: 0)
         perform(machine.responseBody([], more: false, into: &output), output)
         detachedBody = nil
         if deadlineKind == .send { clearDeadline() }
-        if let head = detachedHead {
-            parser.recycle(head)
-            detachedHead = nil
-        }
+        guard let head = detachedHead else { return }  // the app's task has not returned yet
+        detachedHead = nil
+        parser.recycle(head)
         guard !closed, !abandoned else { return }
         let action = machine.endExchange()
         if action != .none {
@@ -95,8 +96,11 @@ extension HTTPConnectionHandler {
     }
 
     /// The client left while a detached body was being written.
+    /// The source hears it first; a body it did not finish then ends here, so a source that
+    /// ignores the news cannot hold the connection.
     func detachedClientGone() {
         guard let channel = detachedBody else { return }
         channel.source.clientDisconnected()
+        if detachedBody === channel { finishDetached() }
     }
 }

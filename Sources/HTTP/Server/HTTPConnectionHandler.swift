@@ -179,7 +179,6 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
         wakeEventWaiter()
         resumeDisconnectWaiters()
         detachedClientGone()
-        detachedBody = nil
     }
 
     func wakeEventWaiter() {
