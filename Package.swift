@@ -15,6 +15,7 @@ import PackageDescription
 //   RingwayWebSocketCodec Sources/WebSocket/Codec  sans-I/O RFC 6455: frames, deflate, handshake, connection machine
 //   RingwayWebSocket Sources/WebSocket/Server  the upgrader and the socket handler; the app's `WebSocket` view
 //   RingwaySSECodec  Sources/SSE/Codec     sans-I/O text/event-stream: encoder and the WHATWG parser
+//   RingwaySSE       Sources/SSE/Stream    event-stream responses, heartbeats, drain, the topic broadcaster (on the contract)
 //   Ringway          Sources/Ringway       what an app author and an embedder import: `Server`, configurations,
 //                                          the contract, `WebSocket`, `BackendKind` (no loop, handler or parser)
 //   RingwayTestSupport Sources/TestSupport in-memory and live test clients for users' tests
@@ -107,6 +108,7 @@ let package = Package(
             name: "Ringway",
             dependencies: [
                 "RingwayCore", "RingwayContract", "RingwayRuntime", "RingwayHTTPCodec", "RingwayHTTP", "RingwayWebSocket", "RingwayWebSocketCodec",
+                "RingwaySSE", "RingwaySSECodec",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -120,6 +122,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "RingwaySSECodec", path: "Sources/SSE/Codec", exclude: ["README.md"], swiftSettings: strict),
+        .target(
+            name: "RingwaySSE",
+            dependencies: [
+                "RingwayContract", "RingwayCore", "RingwaySSECodec",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Sources/SSE/Stream",
+            swiftSettings: strict
+        ),
         .target(name: "RingwayDemo", dependencies: ["Ringway"], path: "Sources/Demo", swiftSettings: strict),
         .executableTarget(
             name: "ringway",

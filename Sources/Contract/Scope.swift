@@ -79,6 +79,16 @@ public enum Scope: Sendable {
             }
         }
     }
+
+    /// The server's graceful-shutdown signal for an HTTP or WebSocket scope; nil for lifespan
+    /// and outside a server.
+    public var shutdownSignal: ShutdownSignal? {
+        switch self {
+        case .http(let scope): scope.shutdownSignal
+        case .websocket(let scope): scope.shutdownSignal
+        case .lifespan: nil
+        }
+    }
 }
 
 /// The ASGI `asgi` key: the interface version and the spec version the runtime implements.
@@ -137,6 +147,8 @@ public struct HTTPScope: Sendable {
     public var extensions: Set<ScopeExtension>
     /// Typed per-request values set by middleware (see `ScopeValueKey`); empty from the server.
     public var values = ScopeValues()
+    /// Triggered when the server starts a graceful shutdown (nil outside a server).
+    public var shutdownSignal: ShutdownSignal?
 
     public init(
         httpVersion: String = "1.1", method: String, scheme: String = "http", path: String,
@@ -190,6 +202,8 @@ public struct WebSocketScope: Sendable {
     public var state: ScopeState
     /// Typed per-connection values set by middleware (see `ScopeValueKey`); empty from the server.
     public var values = ScopeValues()
+    /// Triggered when the server starts a graceful shutdown (nil outside a server).
+    public var shutdownSignal: ShutdownSignal?
 
     public init(
         httpVersion: String = "1.1", scheme: String = "ws", path: String, rawPath: [UInt8]? = nil,

@@ -16,14 +16,29 @@ import Darwin
 /// - `GET /chat` → the chat page; `ws://…/chat/{room}?user=NAME` → the chat (see `ChatApp`)
 /// - `GET /static/{name}` → the regular file `name` of `staticDirectory`, when one is set,
 ///   sent with `http.response.pathsend` (`application/octet-stream`)
+/// - `GET /sse`, `GET /sse/page`, `GET`/`POST /sse/topics/{topic}` → Server-Sent Events (see `SSEDemo`)
 public struct DemoApp: Application {
     private let chat = ChatApp()
+    private let events: SSEDemo
     /// The directory `/static/{name}` serves files from; nil: no such route.
     public let staticDirectory: String?
+    /// The hub behind the SSE routes.
+    public var sse: ServerSentEvents { events.sse }
 
-    /// - Parameter staticDirectory: the directory `/static/{name}` serves files from.
-    public init(staticDirectory: String? = nil) {
+    /// The demo's SSE settings: heartbeats every `heartbeat` (nil: none), and on shutdown a
+    /// `retry: 500` hint so pages come back quickly to a restarted server.
+    public static func sseConfiguration(heartbeat: Duration? = .seconds(15)) -> SSEConfiguration {
+        SSEConfiguration(heartbeat: heartbeat, shutdownRetry: .milliseconds(500), historyCount: 1_000)
+    }
+
+    /// - Parameters:
+    ///   - staticDirectory: the directory `/static/{name}` serves files from.
+    ///   - sse: the SSE routes' settings.
+    ///   - clock: the SSE routes' clock (heartbeats, update intervals); a test passes a manual one.
+    public init(staticDirectory: String? = nil, sse: SSEConfiguration = DemoApp.sseConfiguration(),
+                clock: some Clock<Duration> = ContinuousClock()) {
         self.staticDirectory = staticDirectory
+        self.events = SSEDemo(sse: ServerSentEvents(configuration: sse, clock: clock))
     }
 
     static let plaintext = Array("Hello, World!".utf8)
@@ -44,6 +59,9 @@ public struct DemoApp: Application {
         <li><code>POST /echo</code> — echoes the request body and its content-type</li>
         <li><code>ws://&lt;host&gt;/ws/echo</code> — a WebSocket that echoes every message</li>
         <li><a href="/chat">GET /chat</a> — a WebSocket chat with rooms</li>
+        <li><a href="/sse">GET /sse</a> — Server-Sent Events: an update every second (<code>?interval_ms=N</code>), resumable with <code>Last-Event-ID</code></li>
+        <li><a href="/sse/page">GET /sse/page</a> — the EventSource page showing those updates</li>
+        <li><code>GET /sse/topics/{topic}</code> subscribes to a topic; <code>POST /sse/topics/{topic}[?event=NAME]</code> publishes the body to it (<code>202 {"id": n, "subscribers": k}</code>)</li>
         </ul>
         </body>
         </html>
@@ -76,6 +94,10 @@ public struct DemoApp: Application {
             var headers = Headers()
             headers.append(name: "content-type".utf8, value: request.headers.first("content-type") ?? ArraySlice("application/octet-stream".utf8))
             try await respond(send, 200, headers, body)
+        case (_, "/sse"), (_, "/sse/page"):
+            try await events.serve(request, scope, receive, send)
+        case (_, let path) where path.hasPrefix(SSEDemo.topicsPrefix):
+            try await events.serve(request, scope, receive, send)
         case ("GET", let path) where path.hasPrefix(Self.staticPrefix), ("HEAD", let path) where path.hasPrefix(Self.staticPrefix):
             try await serveStatic(String(path.dropFirst(Self.staticPrefix.count)), send)
         case (_, "/plaintext"), (_, "/json"), (_, "/"), (_, "/echo"):

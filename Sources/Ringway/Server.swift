@@ -7,6 +7,9 @@
 @_exported public import RingwayHTTP
 @_exported public import RingwayRuntime
 @_exported public import RingwayWebSocket
+// Server-Sent Events: the hub, streams and broadcaster, and the event type, encoder and parser.
+@_exported public import RingwaySSE
+@_exported public import RingwaySSECodec
 // The codec types that configurations and errors are made of.
 @_exported public import struct RingwayHTTPCodec.HTTPParserLimits
 @_exported public import struct RingwayHTTPCodec.HTTPSerializerError
@@ -137,6 +140,7 @@ public final class Server: Service, Sendable {
     /// `SocketError` when it cannot start.
     public func run() async throws {
         let lifespan = LifespanRunner(application: application, logger: logger)
+        let shutdownSignal = ShutdownSignal()
         let runtime: ServerRuntime
         let address: PeerAddress
         do {
@@ -154,7 +158,7 @@ public final class Server: Service, Sendable {
             var http = self.http
             if let websocket { http.upgraders.append(WebSocketUpgrader(configuration: websocket)) }
             let initializer = HTTPConnectionInitializer(application: application, configuration: http, logger: logger,
-                                                        stateProvider: { state })
+                                                        stateProvider: { state }, shutdownSignal: shutdownSignal)
             runtime = ServerRuntime(configuration: configuration, initializer: initializer, logger: logger)
             if let factory {
                 address = try runtime.start(backend: factory)
@@ -194,6 +198,8 @@ public final class Server: Service, Sendable {
 
         logger.notice("shutting down: no longer accepting connections")
         await runtime.stopAccepting()
+        // Long-lived responses (event streams) end now instead of holding the drain.
+        shutdownSignal.trigger()
         let forced = await runtime.drain(timeout: configuration.shutdownTimeout)
         await lifespan.shutdown()
         runtime.stopLoops()

@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory whose regular files GET /static/{name} serves (with http.response.pathsend).")
     var staticDir: String?
 
+    @Option(help: "Seconds an SSE stream may stay idle before a heartbeat comment goes out (0 turns them off).")
+    var sseHeartbeat: Double = 15
+
     func validate() throws {
         if let backend, BackendKind(name: backend) == nil {
             throw ValidationError("unknown backend '\(backend)'; valid backends: \(BackendKind.validNames)")
@@ -55,6 +58,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("port must be between 0 and 65535") }
         if let loops, loops < 1 { throw ValidationError("--loops must be at least 1") }
+        guard sseHeartbeat >= 0, sseHeartbeat.isFinite else { throw ValidationError("--sse-heartbeat must be seconds, or 0 to turn heartbeats off") }
         guard zeroCopySend >= 0 else { throw ValidationError("--zero-copy-send must be a byte count, or 0 to turn it off") }
     }
 
@@ -75,7 +79,8 @@ struct Serve: AsyncParsableCommand {
         let websocket = WebSocketConfiguration(
             pingInterval: wsPingInterval > 0 ? .milliseconds(Int64(wsPingInterval * 1000)) : nil,
             pingTimeout: .milliseconds(Int64(wsPingTimeout * 1000)))
-        let server = Server(app: DemoApp(staticDirectory: staticDir), configuration: configuration, websocket: websocket, logger: logger)
+        let sse = DemoApp.sseConfiguration(heartbeat: sseHeartbeat > 0 ? .milliseconds(Int64(sseHeartbeat * 1000)) : nil)
+        let server = Server(app: DemoApp(staticDirectory: staticDir, sse: sse), configuration: configuration, websocket: websocket, logger: logger)
         try await server.runService()
     }
 }

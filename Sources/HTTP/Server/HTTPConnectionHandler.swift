@@ -31,6 +31,7 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
     let configuration: HTTPServerConfiguration
     let logger: Logger
     let stateProvider: @Sendable () -> ScopeState
+    let shutdownSignal: ShutdownSignal?
 
     // The struct-typed state below is mutated several times per request. The handler is
     // loop-confined and never hands these out across a suspension, so no two accesses can
@@ -86,7 +87,8 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
     var shuttingDown: Bool { machine.shuttingDown }
 
     init(connection: Connection, application: any Application, configuration: HTTPServerConfiguration,
-         logger: Logger, stateProvider: @escaping @Sendable () -> ScopeState) {
+         logger: Logger, stateProvider: @escaping @Sendable () -> ScopeState, shutdownSignal: ShutdownSignal?) {
+        self.shutdownSignal = shutdownSignal
         self.connection = connection
         self.application = application
         self.configuration = configuration
@@ -259,7 +261,8 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
         machine.handedOver()  // no more HTTP on this connection
         await upgrader.upgrade(HTTPUpgradeRequest(
             connection: connection, head: head, target: target, leftover: leftover, application: application,
-            state: stateProvider(), configuration: configuration, logger: logger, shuttingDown: shuttingDown))
+            state: stateProvider(), configuration: configuration, logger: logger, shuttingDown: shuttingDown,
+            shutdownSignal: shutdownSignal))
     }
 
     /// The next request head, or nil when none came within `taskLinger` (the task ends;
@@ -337,11 +340,12 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
             return
         }
 
-        let scope = HTTPScope(
+        var scope = HTTPScope(
             httpVersion: head.version == .http1_0 ? "1.0" : "1.1", method: head.method, scheme: "http",
             path: target.path, rawPath: target.rawPath, queryString: target.query, rootPath: configuration.rootPath,
             headers: head.headers, client: connection.remoteAddress, server: connection.localAddress,
             state: stateProvider(), extensions: ScopeExtension.http)
+        scope.shutdownSignal = shutdownSignal
         let id = exchange
         do {
             try await application(.http(scope), Receive(channel: self, exchange: id), Send(channel: self, exchange: id))

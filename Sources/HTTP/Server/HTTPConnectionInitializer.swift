@@ -8,10 +8,14 @@ package struct HTTPConnectionInitializer: ConnectionInitializer {
     let configuration: HTTPServerConfiguration
     let logger: Logger
     let stateProvider: @Sendable () -> ScopeState
+    let shutdownSignal: ShutdownSignal?
 
-    /// - Parameter stateProvider: the lifespan state snapshot copied into each request scope.
+    /// - Parameters:
+    ///   - stateProvider: the lifespan state snapshot copied into each request scope.
+    ///   - shutdownSignal: put in every scope; the server triggers it when a graceful shutdown starts.
     package init(application: any Application, configuration: HTTPServerConfiguration, logger: Logger,
-                stateProvider: @escaping @Sendable () -> ScopeState) {
+                stateProvider: @escaping @Sendable () -> ScopeState, shutdownSignal: ShutdownSignal? = nil) {
+        self.shutdownSignal = shutdownSignal
         self.application = application
         self.configuration = configuration
         self.logger = logger
@@ -32,7 +36,8 @@ package struct HTTPConnectionInitializer: ConnectionInitializer {
 
     package func initialize(_ connection: Connection) {
         let handler = HTTPConnectionHandler(connection: connection, application: application, configuration: configuration,
-                                            logger: logger, stateProvider: stateProvider)
+                                            logger: logger, stateProvider: stateProvider,
+                                            shutdownSignal: shutdownSignal)
         connection.delegate = handler
         handler.start()
     }

@@ -34,4 +34,6 @@ package struct HTTPUpgradeRequest: Sendable {
     package let logger: Logger
     /// Whether the server is draining (an upgrade should then be refused).
     package let shuttingDown: Bool
+    /// The server's graceful-shutdown signal, for the new protocol's scope.
+    package let shutdownSignal: ShutdownSignal?
 }

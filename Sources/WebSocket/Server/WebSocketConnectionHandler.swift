@@ -75,11 +75,12 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
     /// Runs the application's `websocket` scope, then finishes the connection for it.
     func run() async {
         let head = request.head
-        let scope = WebSocketScope(
+        var scope = WebSocketScope(
             httpVersion: "1.1", scheme: "ws", path: request.target.path, rawPath: request.target.rawPath,
             queryString: request.target.query, rootPath: request.configuration.rootPath, headers: head.headers,
             subprotocols: offeredSubprotocols,
             client: connection.remoteAddress, server: connection.localAddress, state: request.state)
+        scope.shutdownSignal = request.shutdownSignal
         var failure: (any Error)?
         do {
             try await request.application(.websocket(scope), Receive(channel: self, exchange: 1), Send(channel: self, exchange: 1))
