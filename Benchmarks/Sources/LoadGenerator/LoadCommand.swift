@@ -48,6 +48,8 @@ struct CommonOptions: ParsableArguments {
     /// Runs `kind` against `target` with these options and prints the report.
     func run(mode: String, target: Target, kind: LoadPlan.Exchange) throws {
         Self.raiseFileLimit()
+        // A write to a connection the server closed is counted as a write error, not fatal.
+        signal(SIGPIPE, SIG_IGN)
         let start = MonotonicClock.now() + 10_000_000
         let measureFrom = start + UInt64(warmup * 1e9)
         let end = measureFrom + UInt64(duration * 1e9)

@@ -24,7 +24,8 @@ struct SSEResult {
 }
 
 /// An SSE fan-out run on one thread and one epoll instance: opens the plan's subscriber
-/// streams (a bounded number of connects in flight, bounded in time), then publishes from one
+/// streams (a bounded number of TCP connects in flight, any number of heads awaited, bounded
+/// in time), then publishes from one
 /// keep-alive connection whenever fewer than `outstanding` events are still on their way to
 /// some live subscriber (self-clocking), timing each delivery from the publish time the
 /// event's data carries. Event ids must go up by one on every stream.
@@ -41,6 +42,8 @@ final class SSEFanOut {
         var stream = SSEStream()
         /// The last event id received (0: none yet).
         var lastID = 0
+        /// Subscribe attempts made (at most `maxAttempts`).
+        var attempts = 0
 
         init(index: Int) { self.index = index }
     }
@@ -60,8 +63,11 @@ final class SSEFanOut {
 
     // Subscribe phase.
     private var waiting: [Int] = []
+    /// Sockets still connecting (bounded by the plan), and streams that sent their request and wait for the head.
     private var connectsInFlight = 0
-    private var attempts = 0
+    private var awaitingHeads = 0
+    /// Subscribe attempts per stream: one retry after a refused connect, a non-200 or a closed connection.
+    private static let maxAttempts = 2
 
     // Publishing. Event ids are the publish sequence from 1 (a fresh topic).
     /// Per event id: how many live subscribers received it, or -1 once every one did.
@@ -105,11 +111,13 @@ final class SSEFanOut {
     /// Subscribes, publishes (or holds) until the plan's end; returns what was measured.
     func run() -> SSEResult {
         let started = MonotonicClock.now()
+        // The publisher connects first, so a server's connection limit turns away a subscriber, not it.
+        if !plan.idle { openPublisher() }
         waiting = Array(subscribers.indices.reversed())
         let subscribeDeadline = started + plan.subscribeTimeout
         while result.subscribed < plan.subscribers, MonotonicClock.now() < subscribeDeadline {
             startConnects()
-            if connectsInFlight == 0 { break }
+            if connectsInFlight == 0 && awaitingHeads == 0 && waiting.isEmpty { break }
             poll(until: subscribeDeadline)
         }
         // Streams still connecting are given up: the run goes on with those that opened.
@@ -128,7 +136,7 @@ final class SSEFanOut {
             publishFrom = opened + plan.idleHold
             measureFrom = publishFrom + plan.warmup
             end = measureFrom + plan.duration
-            openPublisher()
+            if publisher.phase == .closed { openPublisher() }
         }
         lastProgress = opened
         var announcedMeasuring = false
@@ -178,12 +186,9 @@ final class SSEFanOut {
 
     private func startConnects() {
         while connectsInFlight < plan.connectsInFlight, let index = waiting.popLast() {
-            guard attempts < plan.subscribers * 2 else {
-                waiting.removeAll()
-                return
-            }
-            attempts += 1
             let subscriber = subscribers[index]
+            guard subscriber.attempts < Self.maxAttempts else { continue }
+            subscriber.attempts += 1
             guard let fd = connectSocket(index: index) else {
                 result.errors.connect += 1
                 continue
@@ -211,6 +216,8 @@ final class SSEFanOut {
                 return
             }
             subscriber.phase = .awaitingHead
+            connectsInFlight -= 1
+            awaitingHeads += 1
             modify(subscriber.fd, index: subscriber.index, writable: false)
         case .awaitingHead, .open:
             receive(subscriber)
@@ -234,7 +241,7 @@ final class SSEFanOut {
         }
         if subscriber.phase == .awaitingHead && subscriber.stream.isOpen {
             subscriber.phase = .open
-            connectsInFlight -= 1
+            awaitingHeads -= 1
             result.subscribed += 1
             live += 1
         }
@@ -262,7 +269,8 @@ final class SSEFanOut {
 
     /// Closes a subscriber that never opened.
     private func drop(_ subscriber: Subscriber) {
-        if subscriber.phase == .connecting || subscriber.phase == .awaitingHead { connectsInFlight -= 1 }
+        if subscriber.phase == .connecting { connectsInFlight -= 1 }
+        if subscriber.phase == .awaitingHead { awaitingHeads -= 1 }
         closeSocket(subscriber.fd)
         subscriber.fd = -1
         subscriber.phase = .gone

@@ -43,6 +43,8 @@ struct SSELoad: ParsableCommand {
     func run() throws {
         guard let target = Target(url), target.scheme == .http else { throw ValidationError("--url must be http://host:port/path") }
         CommonOptions.raiseFileLimit()
+        // A write to a stream the server closed is counted, not fatal.
+        signal(SIGPIPE, SIG_IGN)
         let plan = SSEPlan(
             target: target, subscribers: subscribers, outstanding: outstanding, eventSize: eventSize, idle: idle,
             idleHold: UInt64(idleHold * 1e9), warmup: UInt64(warmup * 1e9), duration: UInt64(duration * 1e9),

@@ -20,6 +20,7 @@ struct SSEPlan: Sendable {
     let subscribeTimeout: UInt64
     /// Nanoseconds without progress after which the oldest outstanding event (or the publisher's POST) counts a timeout.
     let timeout: UInt64
-    /// Connects in flight at once during the subscribe phase, so the server's accept backlog never overflows.
+    /// TCP connects in flight at once during the subscribe phase, so the server's accept backlog never
+    /// overflows (streams waiting for their head do not count: a server may hold heads back).
     var connectsInFlight = 256
 }
