@@ -411,8 +411,11 @@ final class SSEFanOut {
                 let reply = PublishReply.parse(UnsafeRawBufferPointer(rebasing: publisher.inbox.unconsumed[..<length]))
                 publisher.inbox.consume(length)
                 guard publisher.popTime() != nil else {
-                    result.errors.protocol += 1  // a response to nothing
-                    continue
+                    // A response to nothing: a server closing the idle keep-alive connection (e.g. 408) while
+                    // the subscribers open. Not an error of the run: connect again.
+                    progress("publisher: unsolicited \(status) on the idle connection; reconnecting")
+                    reopenPublisher()
+                    return
                 }
                 replies += 1
                 publisher.lastProgress = MonotonicClock.now()

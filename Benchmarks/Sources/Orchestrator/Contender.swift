@@ -97,8 +97,9 @@ struct Contender: Sendable, Hashable {
             return Self.granian(module: "app", port: port, paths: paths, scratch: scratch)
         case .sseStarlette(let server):
             try PeerFiles.writeSSEApp(in: scratch)
+            // granian serves at most `--backpressure` requests at once (default: its backlog, 1024); each stream is one.
             return server == "granian"
-                ? Self.granian(module: "sse_app", port: port, paths: paths, scratch: scratch)
+                ? Self.granian(module: "sse_app", port: port, paths: paths, scratch: scratch, options: ["--backpressure", "20000"])
                 : Self.uvicorn(module: "sse_app", port: port, paths: paths, scratch: scratch)
         }
     }
@@ -114,14 +115,14 @@ struct Contender: Sendable, Hashable {
         return command
     }
 
-    /// granian serving `module`'s `app` over ASGI, one worker and one runtime thread (uvloop when importable).
-    private static func granian(module: String, port: Int, paths: Paths, scratch: URL) -> [String] {
+    /// granian serving `module`'s `app` over ASGI, one worker and one runtime thread (uvloop when importable), plus `options`.
+    private static func granian(module: String, port: Int, paths: Paths, scratch: URL, options: [String] = []) -> [String] {
         var command = [
             paths.python, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", String(port),
             "--workers", "1", "--runtime-threads", "1", "--log-level", "warning", "--working-dir", scratch.path,
         ]
         if PythonModules.available("uvloop", python: paths.python) { command += ["--loop", "uvloop"] }
-        return command + ["\(module):app"]
+        return command + options + ["\(module):app"]
     }
 
     /// Why it cannot run here, or `nil` when it can.
