@@ -2,10 +2,10 @@
 // Ringway's benchmark suite: its own package, so the runtime never depends on the peers it is
 // measured against (SwiftNIO's NIOHTTP1 server, Hummingbird 2).
 //
-//   ringway-load      Sources/LoadGenerator  HTTP/1.1 and WebSocket load generator (epoll, HdrHistogram)
+//   ringway-load      Sources/LoadGenerator  HTTP/1.1, WebSocket and SSE load generator (epoll, HdrHistogram)
 //   ringway-bench     Sources/Orchestrator   runs the matrix, pins cores, writes the report and charts
 //   nio-peer          Sources/NIOPeer        SwiftNIO NIOHTTP1 server with the benchmark routes
-//   hummingbird-peer  Sources/HummingbirdPeer Hummingbird 2 server (HTTP and WebSocket) with the same routes
+//   hummingbird-peer  Sources/HummingbirdPeer Hummingbird 2 server (HTTP, SSE and WebSocket) with the same routes
 //
 // Ringway itself is measured as the `ringway` executable of the root package (`ringway serve`).
 import PackageDescription
@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The root package, for RingwaySSECodec only (the load generator's SSE parser).
+        .package(name: "Ringway", path: ".."),
     ],
     targets: [
         .target(name: "CEpoll"),
@@ -40,6 +43,7 @@ let package = Package(
                 "CEpoll", "LoadReportFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "RingwaySSECodec", package: "Ringway"),
             ],
             swiftSettings: strict
         ),
@@ -65,6 +69,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 import Hummingbird
 
-/// The benchmark's HTTP routes: `GET /plaintext`, `GET /json`, `POST /echo` (Hummingbird answers 404 otherwise).
+/// The benchmark's HTTP routes: `GET /plaintext`, `GET /json`, `POST /echo` and the SSE topics
+/// (`SSERoutes`); Hummingbird answers 404 otherwise.
 enum HTTPRoutes {
     private static let plaintext = ByteBuffer(string: "Hello, World!")
     private static let json = ByteBuffer(string: #"{"message":"Hello, World!"}"#)
@@ -25,6 +26,7 @@ enum HTTPRoutes {
                 body: .init(byteBuffer: body)
             )
         }
+        SSERoutes.add(to: router, broker: TopicBroker())
         return router
     }
 }

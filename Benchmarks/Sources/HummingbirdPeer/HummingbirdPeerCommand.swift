@@ -10,12 +10,12 @@ import Glibc
 import Darwin
 #endif
 
-/// `hummingbird-peer`: a Hummingbird 2 server with the benchmark's HTTP routes and WebSocket echo.
+/// `hummingbird-peer`: a Hummingbird 2 server with the benchmark's HTTP routes, SSE topics and WebSocket echo.
 @main
 struct HummingbirdPeerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hummingbird-peer",
-        abstract: "Hummingbird 2 server: GET /plaintext, GET /json, POST /echo, WebSocket /ws/echo."
+        abstract: "Hummingbird 2 server: GET /plaintext, GET /json, POST /echo, GET/POST /sse/topics/{topic}, WebSocket /ws/echo."
     )
 
     @Option(help: "Address to bind.")

@@ -3,16 +3,17 @@ import Foundation
 import LoadReportFormat
 import Synchronization
 
-/// `ringway-load`: an HTTP/1.1 and WebSocket load generator. Closed-loop by default (each
+/// `ringway-load`: an HTTP/1.1, WebSocket and SSE load generator. Closed-loop by default (each
 /// connection sends the next request when a response arrives, `--pipeline` deep);
 /// `--rate` switches to constant-rate mode, where latency is measured from when each request
-/// should have been sent (wrk2's correction for coordinated omission).
+/// should have been sent (wrk2's correction for coordinated omission). `sse` is a fan-out of its
+/// own (`SSELoad`).
 @main
 struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ringway-load",
-        abstract: "HTTP/1.1 and WebSocket load generator with HdrHistogram latencies.",
-        subcommands: [HTTPLoad.self, WebSocketLoad.self])
+        abstract: "HTTP/1.1, WebSocket and SSE load generator with HdrHistogram latencies.",
+        subcommands: [HTTPLoad.self, WebSocketLoad.self, SSELoad.self])
 }
 
 /// Options every workload shares.
@@ -46,7 +47,9 @@ struct CommonOptions: ParsableArguments {
 
     /// Runs `kind` against `target` with these options and prints the report.
     func run(mode: String, target: Target, kind: LoadPlan.Exchange) throws {
-        raiseFileLimit()
+        Self.raiseFileLimit()
+        // A write to a connection the server closed is counted as a write error, not fatal.
+        signal(SIGPIPE, SIG_IGN)
         let start = MonotonicClock.now() + 10_000_000
         let measureFrom = start + UInt64(warmup * 1e9)
         let end = measureFrom + UInt64(duration * 1e9)
@@ -85,7 +88,8 @@ struct CommonOptions: ParsableArguments {
         }
     }
 
-    private func raiseFileLimit() {
+    /// Raises the open-file limit to its hard maximum (thousands of sockets).
+    static func raiseFileLimit() {
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
         limit.rlim_cur = limit.rlim_max

@@ -19,8 +19,30 @@ extension LoadReport {
                   percentileCurve: histogram.totalCount == 0 ? [] : Self.curvePercentiles.map { [$0, micros(histogram.valueAtPercentile($0))] })
     }
 
+    /// The report of an SSE fan-out run: `completed` counts delivered events, `connections` the
+    /// subscribers asked for and `pipeline` the outstanding-events bound.
+    init(target: String, plan: SSEPlan, result: SSEResult) {
+        let merged = WorkerResult(histogram: result.histogram, completed: result.delivered, bytesRead: result.bytesRead, errors: result.errors)
+        self.init(mode: "sse", target: target, connections: plan.subscribers, pipeline: plan.outstanding, rate: nil,
+                  seconds: result.seconds, result: merged)
+        sse = SSEStats(
+            subscribers: plan.subscribers, subscribed: result.subscribed, subscribeSeconds: result.subscribeSeconds,
+            outstanding: plan.outstanding, published: result.published, publishedTotal: result.publishedTotal, missed: result.missed,
+            ended: result.ended, reportedSubscribers: result.reportedSubscribers, idle: plan.idle)
+    }
+
     /// A wrk-like summary for people.
     var summary: String {
+        if let sse {
+            return """
+                sse \(target): \(sse.subscribed) of \(sse.subscribers) subscribers in \(String(format: "%.2f", sse.subscribeSeconds)) s\
+                \(sse.idle ? ", held idle" : ", \(sse.outstanding) events outstanding at most")
+                  \(completed) events delivered in \(String(format: "%.2f", seconds)) s: \(String(format: "%.2f", throughput)) events/s, \
+                \(sse.published) published (\(sse.publishedTotal) in all), server counted \(sse.reportedSubscribers.map(String.init) ?? "—") subscribers
+                  latency µs: p50 \(latencyMicros.p50)  p90 \(latencyMicros.p90)  p99 \(latencyMicros.p99)  p99.9 \(latencyMicros.p999)  max \(latencyMicros.max)
+                  errors: \(errors.description)\(sse.missed > 0 ? ", \(sse.missed) event ids missed" : "")\(sse.ended > 0 ? ", \(sse.ended) streams ended" : "")
+                """
+        }
         let unit = mode == "ws" ? "messages" : "requests"
         return """
             \(mode) \(target): \(connections) connections, pipeline \(pipeline)\(rate.map { ", rate \(Int($0))/s" } ?? "")

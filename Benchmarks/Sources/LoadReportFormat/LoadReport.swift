@@ -15,7 +15,7 @@ public struct LoadReport: Codable, Sendable {
         }
     }
 
-    /// `http` or `ws`.
+    /// `http`, `ws` or `sse`.
     public var mode: String
     public var target: String
     public var connections: Int
@@ -25,16 +25,18 @@ public struct LoadReport: Codable, Sendable {
     /// Measured seconds (warm-up excluded).
     public var seconds: Double
     public var completed: Int
-    /// Completed requests (or echoed messages) per second.
+    /// Completed requests (echoed messages, delivered events) per second.
     public var throughput: Double
     public var bytesRead: Int
     public var errors: ErrorCounts
     public var latencyMicros: Latency
     /// `[percentile, microseconds]` pairs for a latency-percentile curve.
     public var percentileCurve: [[Double]]
+    /// SSE fan-out runs only: subscribers, published events, missed ids.
+    public var sse: SSEStats?
 
     public init(mode: String, target: String, connections: Int, pipeline: Int, rate: Double?, seconds: Double, completed: Int,
-                bytesRead: Int, errors: ErrorCounts, latencyMicros: Latency, percentileCurve: [[Double]]) {
+                bytesRead: Int, errors: ErrorCounts, latencyMicros: Latency, percentileCurve: [[Double]], sse: SSEStats? = nil) {
         self.mode = mode
         self.target = target
         self.connections = connections
@@ -47,6 +49,7 @@ public struct LoadReport: Codable, Sendable {
         self.errors = errors
         self.latencyMicros = latencyMicros
         self.percentileCurve = percentileCurve
+        self.sse = sse
     }
 }
 

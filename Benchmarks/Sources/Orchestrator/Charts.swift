@@ -15,6 +15,8 @@ enum Charts {
         case "nginx": "#2ca02c"
         case "uvicorn": "#8c564b"
         case "granian": "#7f7f7f"
+        case "sse-starlette-uvicorn": "#e377c2"
+        case "sse-starlette-granian": "#17becf"
         default: "#bcbd22"
         }
     }

@@ -10,15 +10,24 @@ struct Contender: Sendable, Hashable {
         case nginx
         case uvicorn
         case granian
+        /// The SSE routes on Starlette with sse-starlette, under `uvicorn` or `granian`.
+        case sseStarlette(server: String)
     }
 
     let name: String
     let kind: Kind
 
     /// Serves `/ws/echo` (nio-peer and nginx are HTTP only).
-    var servesWebSocket: Bool { kind != .nginx && kind != .nio }
+    var servesWebSocket: Bool { kind != .nginx && kind != .nio && !isSSEOnly }
     /// Serves `POST /echo`.
-    var servesEcho: Bool { kind != .nginx }
+    var servesEcho: Bool { kind != .nginx && !isSSEOnly }
+    /// Serves `GET`/`POST /sse/topics/{topic}`: Ringway's demo, hummingbird-peer and the sse-starlette apps.
+    var servesSSE: Bool { isRingway || kind == .hummingbird || isSSEOnly }
+    /// Serves the SSE routes and nothing else (the sse-starlette apps).
+    var isSSEOnly: Bool {
+        if case .sseStarlette = kind { return true }
+        return false
+    }
     /// A Ringway backend, compared against the peers in the report.
     var isRingway: Bool {
         if case .ringway = kind { return true }
@@ -29,7 +38,8 @@ struct Contender: Sendable, Hashable {
     func serves(_ workload: Workload) -> Bool {
         switch workload.mode {
         case .ws: servesWebSocket
-        case .http: workload.method == "POST" ? servesEcho : true
+        case .http: !isSSEOnly && (workload.method == "POST" ? servesEcho : true)
+        case .sse: servesSSE
         }
     }
 
@@ -43,6 +53,8 @@ struct Contender: Sendable, Hashable {
         Contender(name: "nginx", kind: .nginx),
         Contender(name: "uvicorn", kind: .uvicorn),
         Contender(name: "granian", kind: .granian),
+        Contender(name: "sse-starlette-uvicorn", kind: .sseStarlette(server: "uvicorn")),
+        Contender(name: "sse-starlette-granian", kind: .sseStarlette(server: "granian")),
     ]
 
     /// Contenders the idle-connections check runs for unless told otherwise.
@@ -79,22 +91,38 @@ struct Contender: Sendable, Hashable {
             return [paths.nginx ?? "nginx", "-p", scratch.path, "-c", config.path, "-e", scratch.appendingPathComponent("error.log").path]
         case .uvicorn:
             try PeerFiles.writeASGIApp(in: scratch)
-            var command = [
-                paths.python, "-m", "uvicorn", "app:app", "--app-dir", scratch.path, "--host", "127.0.0.1", "--port", String(port),
-                "--workers", "1", "--log-level", "warning", "--no-access-log",
-            ]
-            if PythonModules.available("uvloop", python: paths.python) { command += ["--loop", "uvloop"] }
-            if PythonModules.available("httptools", python: paths.python) { command += ["--http", "httptools"] }
-            return command
+            return Self.uvicorn(module: "app", port: port, paths: paths, scratch: scratch)
         case .granian:
             try PeerFiles.writeASGIApp(in: scratch)
-            var command = [
-                paths.python, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", String(port),
-                "--workers", "1", "--runtime-threads", "1", "--log-level", "warning", "--working-dir", scratch.path,
-            ]
-            if PythonModules.available("uvloop", python: paths.python) { command += ["--loop", "uvloop"] }
-            return command + ["app:app"]
+            return Self.granian(module: "app", port: port, paths: paths, scratch: scratch)
+        case .sseStarlette(let server):
+            try PeerFiles.writeSSEApp(in: scratch)
+            // granian serves at most `--backpressure` requests at once (default: its backlog, 1024); each stream is one.
+            return server == "granian"
+                ? Self.granian(module: "sse_app", port: port, paths: paths, scratch: scratch, options: ["--backpressure", "20000"])
+                : Self.uvicorn(module: "sse_app", port: port, paths: paths, scratch: scratch)
         }
+    }
+
+    /// uvicorn serving `module`'s `app` (uvloop and httptools when importable).
+    private static func uvicorn(module: String, port: Int, paths: Paths, scratch: URL) -> [String] {
+        var command = [
+            paths.python, "-m", "uvicorn", "\(module):app", "--app-dir", scratch.path, "--host", "127.0.0.1", "--port", String(port),
+            "--workers", "1", "--log-level", "warning", "--no-access-log",
+        ]
+        if PythonModules.available("uvloop", python: paths.python) { command += ["--loop", "uvloop"] }
+        if PythonModules.available("httptools", python: paths.python) { command += ["--http", "httptools"] }
+        return command
+    }
+
+    /// granian serving `module`'s `app` over ASGI, one worker and one runtime thread (uvloop when importable), plus `options`.
+    private static func granian(module: String, port: Int, paths: Paths, scratch: URL, options: [String] = []) -> [String] {
+        var command = [
+            paths.python, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", String(port),
+            "--workers", "1", "--runtime-threads", "1", "--log-level", "warning", "--working-dir", scratch.path,
+        ]
+        if PythonModules.available("uvloop", python: paths.python) { command += ["--loop", "uvloop"] }
+        return command + options + ["\(module):app"]
     }
 
     /// Why it cannot run here, or `nil` when it can.
@@ -112,6 +140,9 @@ struct Contender: Sendable, Hashable {
             PythonModules.available("uvicorn", python: paths.python) ? nil : "`\(paths.python) -c \"import uvicorn\"` fails"
         case .granian:
             PythonModules.available("granian", python: paths.python) ? nil : "`\(paths.python) -c \"import granian\"` fails"
+        case .sseStarlette(let server):
+            ["sse_starlette", server].first { !PythonModules.available($0, python: paths.python) }
+                .map { "`\(paths.python) -c \"import \($0)\"` fails" }
         }
     }
 }

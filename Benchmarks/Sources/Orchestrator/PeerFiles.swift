@@ -1,6 +1,6 @@
 import Foundation
 
-/// Files the non-Swift peers need in their scratch directory: nginx's config and the Python servers' ASGI app.
+/// Files the non-Swift peers need in their scratch directory: nginx's config and the Python servers' ASGI apps.
 enum PeerFiles {
     /// Writes an nginx.conf serving `/plaintext` and `/json` on `port`; returns its location.
     static func writeNginxConfig(port: Int, in directory: URL) throws -> URL {
@@ -119,5 +119,74 @@ enum PeerFiles {
 
             """#
         try app.write(to: directory.appendingPathComponent("app.py"), atomically: true, encoding: .utf8)
+    }
+
+    /// Writes `sse_app.py`: the SSE fan-out routes on Starlette with sse-starlette, for uvicorn and granian.
+    ///
+    /// Written the way its users write a broadcast: one `asyncio.Queue` per subscriber, an
+    /// `EventSourceResponse` over an async generator reading it; the POST puts the event on every
+    /// queue. The queue is registered before the response starts, so a subscriber whose head has
+    /// arrived gets every later event.
+    static func writeSSEApp(in directory: URL) throws {
+        let app = #"""
+            import asyncio
+
+            from sse_starlette import EventSourceResponse
+            from starlette.applications import Starlette
+            from starlette.responses import JSONResponse
+            from starlette.routing import Route
+
+
+            class Topic:
+                def __init__(self):
+                    self.last_id = 0
+                    self.queues = set()
+
+
+            topics = {}
+
+
+            def _topic(request):
+                name = request.path_params["topic"]
+                topic = topics.get(name)
+                if topic is None:
+                    topic = topics[name] = Topic()
+                return topic
+
+
+            async def subscribe(request):
+                topic = _topic(request)
+                queue = asyncio.Queue()
+                topic.queues.add(queue)
+
+                async def events():
+                    try:
+                        while True:
+                            yield await queue.get()
+                    finally:
+                        topic.queues.discard(queue)
+
+                return EventSourceResponse(events())
+
+
+            async def publish(request):
+                topic = _topic(request)
+                data = (await request.body()).decode()
+                topic.last_id += 1
+                event = {"id": str(topic.last_id), "data": data}
+                for queue in topic.queues:
+                    queue.put_nowait(event)
+                return JSONResponse({"id": topic.last_id, "subscribers": len(topic.queues)}, status_code=202)
+
+
+            app = Starlette(
+                routes=[
+                    Route("/sse/topics/{topic}", subscribe, methods=["GET"]),
+                    Route("/sse/topics/{topic}", publish, methods=["POST"]),
+                ]
+            )
+
+            """#
+        try app.write(to: directory.appendingPathComponent("sse_app.py"), atomically: true, encoding: .utf8)
     }
 }

@@ -55,6 +55,7 @@ struct Report {
         for summary in summaries {
             text += "## \(summary.workload)\n\n"
             if let description = Workload.named(summary.workload)?.summary { text += "\(description).\n\n" }
+            if summary.mode == .sse { text += Self.sseMethod }
             if summary.rows.contains(where: { $0.median != nil }) {
                 text += "![\(summary.workload) throughput](throughput-\(summary.workload).svg)\n\n"
             }
@@ -125,6 +126,7 @@ struct Report {
 
     /// One workload's table; `compact` drops the columns the terminal does without.
     func table(for summary: Summary, compact: Bool = false) -> Table {
+        if summary.mode == .sse { return sseTable(for: summary, compact: compact) }
         let baseline = summary.throughput(of: Contender.baselineName)
         let nio = summary.throughput(of: "nio")
         let hummingbird = summary.throughput(of: "hummingbird")
@@ -170,6 +172,46 @@ struct Report {
         return table
     }
 
+    /// An SSE fan-out workload's table: delivered events, their latency, server CPU per delivery and memory per idle stream.
+    func sseTable(for summary: Summary, compact: Bool = false) -> Table {
+        let baseline = summary.throughput(of: Contender.baselineName)
+        var headers = ["contender", "events/s", "× io_uring", "p50", "p99", "p99.9", "max", "CPU µs/event", "memory/stream"]
+        if !compact { headers += ["subscribed", "published", "CPU", "peak RSS", "errors", "rounds ok"] }
+        var table = Table(headers: headers)
+        for row in summary.rows {
+            guard let run = row.median, let load = run.load else {
+                var cells = [row.contender, "failed"] + Array(repeating: "—", count: headers.count - 2)
+                if !compact { cells[cells.count - 1] = "0/\(row.attempted)" }
+                table.rows.append(cells)
+                continue
+            }
+            let noisy = !(run.network?.isClean ?? true)
+            var cells = [
+                row.contender + (noisy ? " †" : ""),
+                Format.count(load.throughput),
+                baseline.map { $0 > 0 ? Format.ratio(load.throughput / $0) : "—" } ?? "—",
+                Format.latency(load.latencyMicros.p50),
+                Format.latency(load.latencyMicros.p99),
+                Format.latency(load.latencyMicros.p999),
+                Format.latency(load.latencyMicros.max),
+                run.serverCPUMicrosPerRequest.map { String(format: "%.2f", $0) } ?? "—",
+                run.idleStreamBytes.map { Format.bytes($0) } ?? "—",
+            ]
+            if !compact {
+                cells += [
+                    load.sse.map { "\(Format.count(Double($0.subscribed))) / \(Format.count(Double($0.subscribers)))" } ?? "—",
+                    load.sse.map { Format.count(Double($0.published)) } ?? "—",
+                    run.serverCPUUtilization.map { String(format: "%.0f%%", $0 * 100) } ?? "—",
+                    run.peakRSSBytes.map { Format.bytes(Double($0)) } ?? "—",
+                    Format.count(Double(load.errors.total)),
+                    "\(row.succeeded)/\(row.attempted)",
+                ]
+            }
+            table.rows.append(cells)
+        }
+        return table
+    }
+
     /// The idle-connections table.
     var idleTable: Table {
         var table = Table(headers: ["contender", "connections held", "RSS before", "RSS after", "bytes / connection", "open time", "note"], leftAligned: [0, 6])
@@ -204,6 +246,17 @@ struct Report {
         }
         return table
     }
+
+    /// How the SSE columns are measured, under each fan-out workload's heading.
+    private static let sseMethod = """
+        Events/s counts deliveries (one event reaching one subscriber) in the measured window; latency is from \
+        the publish time the event's data carries to the subscriber reading it, on the load generator's core (so it \
+        includes the generator's own turn over every stream). CPU µs/event is the server's CPU over that window per \
+        delivery. Memory/stream is the server's `VmRSS` with every stream open and idle (before the first publish) \
+        minus its `VmRSS` before the first subscriber, divided by the streams.
+
+
+        """
 
     private static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)

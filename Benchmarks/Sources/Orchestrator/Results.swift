@@ -57,6 +57,8 @@ struct RunRecord: Codable, Sendable {
     var peakRSSBytes: Int?
     /// Loopback drops and TCP retransmits, machine-wide, during the run: non-zero marks a noisy run.
     var network: NetStats?
+    /// SSE: the server's `VmRSS` with every subscriber stream open and idle, minus before the first, per stream.
+    var idleStreamBytes: Double?
 
     /// Whether the run produced a usable result.
     var succeeded: Bool { failure == nil && load != nil }

@@ -106,7 +106,8 @@ struct RunCommand: ParsableCommand {
         guard !candidates.isEmpty else { throw ValidationFailure("no contender is available") }
         let idleNames = try Self.select(idleContenders, from: Contender.all.map(\.name), what: "contender") ?? Contender.defaultIdleNames
         let idle = workloadNames.contains(Workload.idleName) ? candidates.filter { idleNames.contains($0.name) } : []
-        if !idle.isEmpty { IdleConnections.raiseFileLimit() }
+        // Thousands of sockets on both sides; the servers inherit the raised limit.
+        if !idle.isEmpty || selectedWorkloads.contains(where: { $0.mode == .sse }) { IdleConnections.raiseFileLimit() }
         let allocationNames = try Self.select(allocationContenders, from: Contender.all.map(\.name), what: "contender")
             ?? Contender.defaultAllocationNames
         var counted = workloadNames.contains(Workload.allocationsName) ? candidates.filter { allocationNames.contains($0.name) } : []

@@ -30,9 +30,9 @@ struct Session {
                 for contender in Self.rotate(eligible, by: round - 1 + index) {
                     done += 1
                     log("[\(done)/\(total)] round \(round), \(workload.name), \(contender.name)")
-                    let record = LoadRun(
-                        round: round, workload: workload, contender: contender, settings: settings, paths: paths, logs: logs
-                    ).perform()
+                    let record = workload.mode == .sse
+                        ? SSERun(round: round, workload: workload, contender: contender, settings: settings, paths: paths, logs: logs).perform()
+                        : LoadRun(round: round, workload: workload, contender: contender, settings: settings, paths: paths, logs: logs).perform()
                     log("    " + Self.describe(record, unit: workload.unit))
                     results.runs.append(record)
                     try results.write(to: resultsFile)
@@ -74,8 +74,10 @@ struct Session {
 
     private static func describe(_ record: RunRecord, unit: String) -> String {
         guard let load = record.load, record.failure == nil else { return "FAILED: \(record.failure ?? "no result")" }
-        let cpu = record.serverCPUMicrosPerRequest.map { String(format: ", %.1f CPU µs/req", $0) } ?? ""
+        let per = unit == "events/s" ? "event" : unit == "msg/s" ? "msg" : "req"
+        let cpu = record.serverCPUMicrosPerRequest.map { String(format: ", %.1f CPU µs/\(per)", $0) } ?? ""
         let network = record.network.map { $0.isClean ? "" : ", \($0.softnetDrops) packets dropped, \($0.tcpRetransmits) retransmitted" } ?? ""
-        return "\(Format.count(load.throughput)) \(unit), p99 \(Format.latency(load.latencyMicros.p99))\(cpu), errors \(load.errors.total)\(network)"
+        let memory = record.idleStreamBytes.map { ", \(Format.count($0)) B/idle stream" } ?? ""
+        return "\(Format.count(load.throughput)) \(unit), p99 \(Format.latency(load.latencyMicros.p99))\(cpu)\(memory), errors \(load.errors.total)\(network)"
     }
 }

@@ -10,7 +10,8 @@ struct Summary {
     }
 
     let workload: String
-    /// `req/s` or `msg/s`.
+    let mode: Workload.Mode
+    /// `req/s`, `msg/s` or `events/s`.
     let unit: String
     /// Rows in contender order.
     let rows: [Row]
@@ -33,8 +34,8 @@ struct Summary {
                 let median = good.isEmpty ? nil : good[(good.count - 1) / 2]
                 return Row(contender: contender, median: median, succeeded: good.count, attempted: attempts.count)
             }
-            let mode = Workload.named(workload)?.mode ?? (mine.first?.load?.mode == "ws" ? .ws : .http)
-            return Summary(workload: workload, unit: mode == .ws ? "msg/s" : "req/s", rows: rows)
+            let mode = Workload.named(workload)?.mode ?? mine.first?.load.flatMap { Workload.Mode(rawValue: $0.mode) } ?? .http
+            return Summary(workload: workload, mode: mode, unit: Workload.unit(of: mode), rows: rows)
         }
     }
 

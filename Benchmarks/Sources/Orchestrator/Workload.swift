@@ -1,9 +1,12 @@
-/// One load shape from the benchmark matrix, e.g. `plaintext` (GET, 64 connections) or `ws-16k` (WebSocket echo).
+/// One load shape from the benchmark matrix, e.g. `plaintext` (GET, 64 connections), `ws-16k` (WebSocket echo) or
+/// `sse-fanout-1k` (1,000 SSE subscribers, one publisher).
 struct Workload: Sendable, Hashable {
     /// How the load generator drives the server.
     enum Mode: String, Sendable, Codable {
         case http
         case ws
+        /// SSE fan-out: `connections` subscribers on one topic, one publisher (`SSERun`).
+        case sse
     }
 
     let name: String
@@ -14,11 +17,22 @@ struct Workload: Sendable, Hashable {
     var method = "GET"
     var bodySize = 0
     var messageSize = 0
+    /// SSE: events published but not yet received by every subscriber, at most.
+    var outstanding = 4
     /// A short description for the report.
     let summary: String
 
     /// The unit its throughput is counted in.
-    var unit: String { mode == .ws ? "msg/s" : "req/s" }
+    var unit: String { Self.unit(of: mode) }
+
+    /// The unit throughput is counted in for `mode`.
+    static func unit(of mode: Mode) -> String {
+        switch mode {
+        case .http: "req/s"
+        case .ws: "msg/s"
+        case .sse: "events/s"
+        }
+    }
 
     /// Every load workload, in report order.
     static let all: [Workload] = [
@@ -37,6 +51,12 @@ struct Workload: Sendable, Hashable {
             name: "ws-16k", mode: .ws, path: "/ws/echo", connections: 64, messageSize: 16 * 1024,
             summary: "WebSocket echo of 16 KiB messages, 64 connections"),
         Workload(name: "plaintext-c1", mode: .http, path: "/plaintext", connections: 1, summary: "GET /plaintext, 1 connection"),
+        Workload(
+            name: "sse-fanout-1k", mode: .sse, path: "/sse/topics/fanout", connections: 1_000,
+            summary: "SSE fan-out: 1,000 subscribers on one topic, one publisher, at most 4 events outstanding"),
+        Workload(
+            name: "sse-fanout-10k", mode: .sse, path: "/sse/topics/fanout", connections: 10_000,
+            summary: "SSE fan-out: 10,000 subscribers on one topic, one publisher, at most 4 events outstanding"),
     ]
 
     /// Name of the idle-connections check, selectable next to the load workloads.
@@ -64,6 +84,14 @@ struct Workload: Sendable, Hashable {
 
     /// The load generator's arguments (after the executable) to drive a server on `port` for one run.
     func loadArguments(port: Int, duration: Double, warmup: Double) -> [String] {
+        if mode == .sse {
+            return [
+                "sse", "--url", "http://127.0.0.1:\(port)\(path)", "--subscribers", String(connections),
+                "--outstanding", String(outstanding), "--idle-hold", Self.format(SSERun.idleHold),
+                "--subscribe-timeout", Self.format(SSERun.subscribeTimeout),
+                "--duration", Self.format(duration), "--warmup", Self.format(warmup), "--json",
+            ]
+        }
         let scheme = mode == .ws ? "ws" : "http"
         var arguments = [
             mode.rawValue,
@@ -79,7 +107,7 @@ struct Workload: Sendable, Hashable {
     }
 
     /// Seconds as the shortest decimal (`10`, `0.5`).
-    private static func format(_ seconds: Double) -> String {
+    static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 }
