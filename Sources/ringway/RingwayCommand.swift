@@ -46,6 +46,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory whose regular files GET /static/{name} serves (with http.response.pathsend).")
     var staticDir: String?
 
+    @Option(help: "Open connections the server holds at most (split evenly between the loops); more get 503.")
+    var maxConnections: Int = ServerConfiguration().maxConnections
+
     @Option(help: "Seconds an SSE stream may stay idle before a heartbeat comment goes out (0 turns them off).")
     var sseHeartbeat: Double = 15
 
@@ -58,6 +61,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard (0...65535).contains(port) else { throw ValidationError("port must be between 0 and 65535") }
         if let loops, loops < 1 { throw ValidationError("--loops must be at least 1") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard sseHeartbeat >= 0, sseHeartbeat.isFinite else { throw ValidationError("--sse-heartbeat must be seconds, or 0 to turn heartbeats off") }
         guard zeroCopySend >= 0 else { throw ValidationError("--zero-copy-send must be a byte count, or 0 to turn it off") }
     }
@@ -75,6 +79,7 @@ struct Serve: AsyncParsableCommand {
         // --backend > RINGWAY_BACKEND > the default; an unknown name exits naming its source.
         configuration.backend = try BackendSelection.resolve(flag: backend, environment: environment, configured: configuration.backend)
         if let loops { configuration.loops = loops }
+        configuration.maxConnections = maxConnections
         configuration.zeroCopySendThreshold = zeroCopySend > 0 ? zeroCopySend : nil
         let websocket = WebSocketConfiguration(
             pingInterval: wsPingInterval > 0 ? .milliseconds(Int64(wsPingInterval * 1000)) : nil,

@@ -81,6 +81,8 @@ struct Contender: Sendable, Hashable {
             return [
                 paths.ringway.path, "serve", "--host", "127.0.0.1", "--port", String(port), "--backend", backend,
                 "--loops", "1", "--log-level", "warning", "--ws-ping-interval", "0",
+                // The 10k fan-out holds 10,000 streams and a publisher (the default limit is 10,000).
+                "--max-connections", "20000",
             ]
         case .nio:
             return [paths.nioPeer.path, "--host", "127.0.0.1", "--port", String(port), "--threads", "1"]
