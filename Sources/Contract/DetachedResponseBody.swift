@@ -7,6 +7,10 @@
 /// sends `.httpResponseDetach(DetachedBody(source))` and returns; the server then calls
 /// `source.attached(to:)` and the source writes body pieces through the writer until it
 /// calls `finish()`. The scope's `extensions` lists `.detach` when the server offers it.
+///
+/// The server tells a source of the client leaving, never of a graceful shutdown: a source
+/// that should end then watches `scope.shutdownSignal`. Middleware that rewrites response
+/// bodies should take `.detach` out of the `extensions` it passes on.
 public protocol DetachedResponseBodySource: AnyObject, Sendable {
     /// The body is the source's now. Called once, on the connection's thread.
     func attached(to writer: any ResponseBodyWriter)
@@ -20,11 +24,14 @@ public protocol DetachedResponseBodySource: AnyObject, Sendable {
 /// every other member only on the connection's thread (inside a job given to `execute`, or
 /// inside a `DetachedResponseBodySource` callback).
 public protocol ResponseBodyWriter: AnyObject, Sendable {
-    /// Runs `job` on the connection's thread, soon.
+    /// Runs `job` on the connection's thread, later: never before `execute` returns (so it
+    /// may be called while holding a lock the job takes).
     func execute(_ job: @escaping @Sendable () -> Void)
-    /// Queues a body piece under the response's framing. Returns false when the connection's
-    /// queue is above its high-water mark: write no more until `writable()` (a client that
-    /// reads nothing is disconnected after the server's send timeout).
+    /// Queues a body piece under the response's framing. Returns false when it could not
+    /// take more: either the connection's queue is above its high-water mark (the bytes were
+    /// taken; write no more until `writable()`, and a client that reads nothing is
+    /// disconnected after the server's send timeout) or the body is over (`isOpen` false; the
+    /// bytes were dropped).
     @discardableResult
     func write(_ bytes: [UInt8]) -> Bool
     /// Ends the body, and with it the exchange; the connection goes on with the next request.

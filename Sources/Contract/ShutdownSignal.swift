@@ -17,7 +17,9 @@ public final class ShutdownSignal: Sendable {
         var triggered = false
         var nextID: UInt64 = 0
         var handlers: [UInt64: @Sendable () -> Void] = [:]
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        /// Waits cancelled before they stored their continuation.
+        var cancelledWaits: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
@@ -44,16 +46,30 @@ public final class ShutdownSignal: Sendable {
         return ShutdownRegistration(signal: self, id: id)
     }
 
-    /// Returns when the shutdown has started.
+    /// Returns when the shutdown has started, or at once when the task is cancelled.
     public func wait() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { state -> Bool in
-                if state.triggered { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if now { continuation.resume() }
+        let id = state.withLock { state -> UInt64 in
+            state.nextID &+= 1
+            return state.nextID
         }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.triggered || state.cancelledWaits.remove(id) != nil { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+                if !state.triggered { state.cancelledWaits.insert(id) }
+                return nil
+            }
+            waiter?.resume()
+        }
+        _ = state.withLock { $0.cancelledWaits.remove(id) }
     }
 
     /// Starts the shutdown: runs every handler and resumes every waiter, once. The server
@@ -62,8 +78,8 @@ public final class ShutdownSignal: Sendable {
         let (handlers, waiters) = state.withLock { state -> ([@Sendable () -> Void], [CheckedContinuation<Void, Never>]) in
             guard !state.triggered else { return ([], []) }
             state.triggered = true
-            defer { state.handlers = [:]; state.waiters = [] }
-            return (Array(state.handlers.values), state.waiters)
+            defer { state.handlers = [:]; state.waiters = [:] }
+            return (Array(state.handlers.values), Array(state.waiters.values))
         }
         for handler in handlers { handler() }
         for waiter in waiters { waiter.resume() }

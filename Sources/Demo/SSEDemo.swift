@@ -57,7 +57,8 @@ struct SSEDemo: Sendable {
         let period = Duration.milliseconds(interval)
         try await sse.stream(scope, receive, send, headers: [("access-control-allow-origin", "*")]) { stream in
             try await stream.send(ServerSentEvent(data: #"{"type": "connected", "timestamp": \#(Self.timestamp())}"#))
-            var counter = max(0, Int(stream.lastEventID ?? "") ?? 0)
+            // Any id a client sends: a number from 0 to 2^53 (what a page's JavaScript counts exactly), else 0.
+            var counter = min(max(0, Int(stream.lastEventID ?? "") ?? 0), 1 << 53)
             while true {
                 counter += 1
                 let data = #"{"type": "update", "counter": \#(counter), "timestamp": \#(Self.timestamp()), "message": "Update #\#(counter)"}"#

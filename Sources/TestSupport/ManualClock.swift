@@ -8,7 +8,8 @@ import Synchronization
 /// let clock = ManualClock()
 /// let app = DemoApp(clock: clock)
 /// …
-/// await clock.waitForSleepers(1)   // the producer sleeps now
+/// await clock.waitForSleepers(1)   // the producer sleeps now (with heartbeats on, the
+///                                  // hub's ticker sleeps too: count it, or turn them off)
 /// clock.advance(by: .seconds(1))   // and wakes
 /// ```
 public final class ManualClock: Clock, Sendable {

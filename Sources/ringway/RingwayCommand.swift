@@ -62,7 +62,9 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("port must be between 0 and 65535") }
         if let loops, loops < 1 { throw ValidationError("--loops must be at least 1") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
-        guard sseHeartbeat >= 0, sseHeartbeat.isFinite else { throw ValidationError("--sse-heartbeat must be seconds, or 0 to turn heartbeats off") }
+        guard sseHeartbeat == 0 || (0.01...86_400).contains(sseHeartbeat) else {
+            throw ValidationError("--sse-heartbeat must be seconds between 0.01 and 86400, or 0 to turn heartbeats off")
+        }
         guard zeroCopySend >= 0 else { throw ValidationError("--zero-copy-send must be a byte count, or 0 to turn it off") }
     }
 

@@ -33,7 +33,7 @@ struct SSEStreamTests {
     @Test("GET /sse: the seed's headers, a connected event, then an update with id n per interval", arguments: ClientTransport.all)
     func updates(transport: ClientTransport) async throws {
         let clock = ManualClock()
-        let demo = DemoApp(clock: clock)
+        let demo = DemoApp(sse: DemoApp.sseConfiguration(heartbeat: nil), clock: clock)  // the producer is the only sleeper
         try await withSession(demo, on: transport) { (session: TestSession) async throws in
             let stream = try await session.eventStream("/sse")
             #expect(stream.head.status == 200)
@@ -57,7 +57,7 @@ struct SSEStreamTests {
     @Test("Last-Event-ID: k continues with k+1; interval_ms has a floor of 10 and must be a number", arguments: ClientTransport.all)
     func resumeAndInterval(transport: ClientTransport) async throws {
         let clock = ManualClock()
-        try await withSession(DemoApp(clock: clock), on: transport) { (session: TestSession) async throws in
+        try await withSession(DemoApp(sse: DemoApp.sseConfiguration(heartbeat: nil), clock: clock), on: transport) { (session: TestSession) async throws in
             let stream = try await session.eventStream("/sse?interval_ms=3", lastEventID: "41")
             _ = try await stream.nextEvent()  // connected
             #expect(try Self.decode(try await stream.nextEvent()).counter == 42)
@@ -72,13 +72,19 @@ struct SSEStreamTests {
 
             let bad = try await session.get("/sse", query: [("interval_ms", "soon")])
             #expect(bad.status == 400)
+
+            // An id past any counter does not overflow it.
+            let huge = try await session.eventStream("/sse", lastEventID: "9223372036854775807")
+            _ = try await huge.nextEvent()
+            #expect(try Self.decode(try await huge.nextEvent()).counter == (1 << 53) + 1)
+            await huge.connection.close()
         }
     }
 
     @Test("the client leaving ends the stream at once, while its producer sleeps", arguments: ClientTransport.all)
     func promptDisconnect(transport: ClientTransport) async throws {
         let clock = ManualClock()
-        let demo = DemoApp(clock: clock)
+        let demo = DemoApp(sse: DemoApp.sseConfiguration(heartbeat: nil), clock: clock)
         try await withSession(demo, on: transport) { (session: TestSession) async throws in
             let stream = try await session.eventStream("/sse")
             _ = try await stream.nextEvent()
@@ -88,7 +94,7 @@ struct SSEStreamTests {
             await stream.connection.close()
             // No clock advance: the sleeping producer is cancelled by the disconnect itself.
             try await Self.eventually("the stream ended") { demo.sse.openStreams == 0 }
-            try await Self.eventually("the producer's sleep was cancelled") { clock.sleepers <= 1 }  // the heartbeat ticker may sleep
+            try await Self.eventually("the producer's sleep was cancelled") { clock.sleepers == 0 }
         }
     }
 
@@ -121,6 +127,11 @@ struct SSEStreamTests {
             let refused = try await session.request(TestRequest("POST", "/sse/topics/news", query: [("event", "a\nb")], body: Array("x".utf8)))
             #expect(refused.status == 400)
             #expect(demo.sse.broadcaster.lastEventID(of: "news") == 5)
+            // An empty Last-Event-ID is no id: live events, no history-lost.
+            let fresh = try await session.eventStream("/sse/topics/news", lastEventID: "")
+            _ = try await session.post("/sse/topics/news", body: Array("e6".utf8))
+            #expect(try await fresh.nextEvent() == .init(type: "message", data: "e6", lastEventID: "6"))
+            await fresh.connection.close()
             let wrongMethod = try await session.request(TestRequest("DELETE", "/sse/topics/news"))
             #expect(wrongMethod.status == 405 && wrongMethod.header("allow") == "GET, POST")
             await subscriber.connection.close()

@@ -146,4 +146,15 @@ struct EventStreamMachineTests {
         #expect(check30)
         #expect(m.queuedEvents == 0)
     }
+
+    @Test("a long replay does not count against the live bounds: a resuming client is not cut off as slow")
+    func replayOutsideBounds() {
+        var m = machine(events: 2)
+        for _ in 0..<10 { _ = m.offerUnbounded(Self.bytes("replayed")) }
+        let first = m.offerWithoutWaiting(Self.bytes("live 1")).0
+        let second = m.offerWithoutWaiting(Self.bytes("live 2")).0
+        #expect(first == .queued && second == .queued)
+        let third = m.offerWithoutWaiting(Self.bytes("live 3")).0
+        #expect(third == .ended(.slowClient))  // two live events are the bound
+    }
 }

@@ -7,7 +7,8 @@ import RingwayRuntime
 final class DetachedBodyChannel: ResponseBodyWriter, @unchecked Sendable {
     // Loop-confined (the `@unchecked Sendable` invariant): `handler` is touched only on the
     // connection's loop; `execute` is the one member called from other threads.
-    private unowned let handler: HTTPConnectionHandler
+    /// Weak: a source may keep its writer past the connection's life; it is then not current.
+    private weak var handler: HTTPConnectionHandler?
     private let loop: EventLoop
     let source: any DetachedResponseBodySource
 
@@ -18,31 +19,37 @@ final class DetachedBodyChannel: ResponseBodyWriter, @unchecked Sendable {
     }
 
     /// Whether this channel still owns the connection's response (not finished, not closed).
-    private var current: Bool { handler.detachedBody === self && !handler.closed }
+    private var current: HTTPConnectionHandler? {
+        guard let handler, handler.detachedBody === self, !handler.closed, !handler.abandoned else { return nil }
+        return handler
+    }
 
     func execute(_ job: @escaping @Sendable () -> Void) { loop.execute(job) }
 
     func write(_ bytes: [UInt8]) -> Bool {
-        guard current else { return false }
+        precondition(loop.inLoop, "ResponseBodyWriter.write off the connection's thread")
+        guard let handler = current else { return false }
         return handler.writeDetached(bytes)
     }
 
     func finish() {
-        guard current else { return }
-        handler.finishDetached()
+        precondition(loop.inLoop, "ResponseBodyWriter.finish off the connection's thread")
+        current?.finishDetached()
     }
 
-    var isOpen: Bool { current }
+    var isOpen: Bool { current != nil }
 }
 
 extension HTTPConnectionHandler {
     /// Takes the `http.response.detach` message: the head goes out if it has not, the source
     /// gets the body; the app's call may return while the exchange goes on.
-    func detach(_ body: DetachedBody) {
+    func detach(_ body: DetachedBody) throws(MessageOrderError) {
         if machine.response == .headPending {
+            // A head the machine refuses (an invalid field) fails the app's send, which then
+            // gets the usual answer; the source never gets the body.
             var output = responseBuffer.take(capacity: 0)
             machine.date = date.current()
-            perform(machine.responseBody([], more: true, into: &output), output)
+            try carryOut(machine.responseBody([], more: true, into: &output), output)
         }
         let channel = DetachedBodyChannel(handler: self, source: body.source)
         detachedBody = channel
@@ -78,10 +85,12 @@ extension HTTPConnectionHandler {
         perform(machine.responseBody([], more: false, into: &output), output)
         detachedBody = nil
         if deadlineKind == .send { clearDeadline() }
+        resumeDisconnectWaiters()  // the response is complete: a receive() waiting for it returns
         guard let head = detachedHead else { return }  // the app's task has not returned yet
         detachedHead = nil
         parser.recycle(head)
         guard !closed, !abandoned else { return }
+        dropUnreadBody()
         let action = machine.endExchange()
         if action != .none {
             perform(action, [], reuse: false)
@@ -92,6 +101,28 @@ extension HTTPConnectionHandler {
             releaseIdleMemory()
         } else {
             startTaskIfNeeded()
+        }
+    }
+
+    /// The request body the app left unread: what is parsed already is dropped (within the
+    /// discard limit, as after any response); a body still arriving closes the connection
+    /// after this exchange instead of being read without a task.
+    private func dropUnreadBody() {
+        while !machine.requestBodyDone {
+            guard let event = events.first else {
+                machine.discardFailed()
+                return
+            }
+            switch event {
+            case .body(let chunk):
+                _ = popEvent()
+                if machine.discardedBody(count: chunk.count) != .none { return }
+            case .end:
+                _ = popEvent()
+                machine.requestEnded()
+            case .head:
+                machine.requestEnded()  // not reached: the parser ends every body before a head
+            }
         }
     }
 

@@ -28,7 +28,7 @@ extension HTTPConnectionHandler {
             try writeFile(try FileRegion.zerocopysend(file: file, offset: offset, count: count), moreBody: moreBody)
             try await waitForRoom()
         case .httpResponseDetach(let body):
-            detach(body)
+            try detach(body)
             return
         default:
             break  // ResponseOrder rejected every other message already

@@ -80,9 +80,10 @@ public final class EventStream: DetachedResponseBodySource, Sendable {
     /// Events waiting for the client.
     public var queuedEvents: Int { state.withLock { $0.machine.queuedEvents } }
 
-    /// Queues `event`; waits while the queue is full. Throws `SSEEncodingError` for an `id`
-    /// or `event` that would corrupt the stream (nothing is sent), `EventStreamClosed` once
-    /// the stream has ended, `CancellationError` when cancelled while waiting.
+    /// Queues `event`; waits while the queue is full (until the writer makes room or the
+    /// stream ends). Throws `SSEEncodingError` for an `id` or `event` that would corrupt the
+    /// stream (nothing is sent), `EventStreamClosed` once the stream has ended, and
+    /// `CancellationError` when called from a cancelled task with the queue full.
     public func send(_ event: ServerSentEvent) async throws {
         try await enqueue(try SSEEncoder.encode(event))
     }
@@ -171,6 +172,15 @@ public final class EventStream: DetachedResponseBodySource, Sendable {
     /// What runs when a detached stream has ended.
     package func setCleanup(_ cleanup: @escaping @Sendable () -> Void) {
         state.withLock { $0.cleanup = cleanup }
+    }
+
+    /// Takes the cleanup back (the detach was refused): the caller runs it; it no longer
+    /// runs here, and the stream no longer holds it (the closure holds the stream).
+    package func takeCleanup() -> (@Sendable () -> Void)? {
+        state.withLock { state in
+            defer { state.cleanup = nil }
+            return state.cleanup
+        }
     }
 
     public func attached(to writer: any ResponseBodyWriter) {

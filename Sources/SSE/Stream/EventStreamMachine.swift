@@ -51,6 +51,11 @@ package struct EventStreamMachine: Sendable {
     private var idleTicks = 0
     private var wroteSinceTick = false
     private var finalBytes: [UInt8]?
+    /// Entries at the front of the queue that came past the bounds (replay, the opening
+    /// retry), and their bytes: the bounds apply to live events only, so a client resuming
+    /// far behind is not cut off as slow while its replay goes out.
+    private var unboundedEntries = 0
+    private var unboundedBytes = 0
     /// Whether the writer waits to be woken.
     package private(set) var writerWaiting = false
     /// Events the `.dropNewest` policy skipped.
@@ -67,13 +72,13 @@ package struct EventStreamMachine: Sendable {
 
     package var queuedEvents: Int { queue.count }
     package var isOpen: Bool { phase == .open }
-    package var hasRoom: Bool { queue.count < maxEvents && queuedBytes < maxBytes }
+    package var hasRoom: Bool { queue.count - unboundedEntries < maxEvents && queuedBytes - unboundedBytes < maxBytes }
 
     /// Queues `bytes` from a producer that waits for room: a full queue answers `.full`.
     /// An empty queue always takes one event, however large.
     package mutating func offer(_ bytes: [UInt8]) -> (Offer, wake: Bool) {
         guard case .open = phase else { return (.ended(endReason!), false) }
-        guard hasRoom || queue.isEmpty else { return (.full, false) }
+        guard hasRoom || queue.count == unboundedEntries else { return (.full, false) }
         return (.queued, append(bytes))
     }
 
@@ -98,6 +103,12 @@ package struct EventStreamMachine: Sendable {
     /// at most the history's length) or the stream's opening `retry:` hint.
     package mutating func offerUnbounded(_ bytes: [UInt8]) -> Bool {
         guard case .open = phase else { return false }
+        // They are queued before any live event (at the stream's start); behind one, they
+        // would count as live.
+        if queue.count == unboundedEntries {
+            unboundedEntries += 1
+            unboundedBytes += bytes.count
+        }
         return append(bytes)
     }
 
@@ -133,6 +144,10 @@ package struct EventStreamMachine: Sendable {
     private mutating func popFirst() -> [UInt8]? {
         guard let bytes = queue.popFirst() else { return nil }
         queuedBytes -= bytes.count
+        if unboundedEntries > 0 {
+            unboundedEntries -= 1
+            unboundedBytes -= bytes.count
+        }
         wroteSinceTick = true
         return bytes
     }
@@ -180,6 +195,8 @@ package struct EventStreamMachine: Sendable {
         phase = .ended(reason)
         queue.removeAll()
         queuedBytes = 0
+        unboundedEntries = 0
+        unboundedBytes = 0
         finalBytes = nil
         return takeWriter()
     }

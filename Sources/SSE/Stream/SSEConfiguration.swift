@@ -5,7 +5,8 @@ public import RingwaySSECodec
 public struct SSEConfiguration: Sendable {
     /// A comment goes out on a stream that has been idle this long, so proxies and clients
     /// keep it open and a vanished client is noticed when the write fails. nil turns it off.
-    /// The heartbeat goes out between one and 1.25 intervals after the last write. Default 15 s.
+    /// The heartbeat goes out between one and 1.25 intervals after the last write; zero or
+    /// less turns it off, and it is at least 10 ms. Default 15 s.
     public var heartbeat: Duration?
     /// A `retry:` hint sent when a stream starts (the client's reconnection delay); nil sends none.
     public var retry: Duration?
@@ -42,7 +43,8 @@ public struct SSEConfiguration: Sendable {
         historyAge: Duration? = nil,
         maxTopics: Int = 10_000
     ) {
-        self.heartbeat = heartbeat
+        // Zero or less: none; below 10 ms would make the ticker spin.
+        self.heartbeat = heartbeat.flatMap { $0 > .zero ? max($0, .milliseconds(10)) : nil }
         self.retry = retry
         self.maxQueuedEvents = max(1, maxQueuedEvents)
         self.maxQueuedBytes = max(1, maxQueuedBytes)

@@ -29,9 +29,10 @@ import Synchronization
 /// ```
 ///
 /// Every stream starts with `200`, `content-type: text/event-stream`, `cache-control:
-/// no-cache` and `x-accel-buffering: no` (so nginx does not buffer it). A stream owns its
-/// scope's `receive`: it watches it for the client's disconnect, which ends the stream and
-/// cancels the producer at once, even while it sleeps.
+/// no-cache` and `x-accel-buffering: no` (so nginx does not buffer it). A producer's stream
+/// owns its scope's `receive`: it watches it for the client's disconnect, which ends the
+/// stream and cancels the producer at once, even while it sleeps. A topic subscription is a
+/// detached body where the server offers one: no task per idle subscriber.
 public final class ServerSentEvents: Sendable {
     private struct Registry: ~Copyable {
         var streams: [UInt64: EventStream] = [:]
@@ -102,8 +103,13 @@ public final class ServerSentEvents: Sendable {
 
     /// Answers an HTTP request with the events published to `topic`: after the request's
     /// `Last-Event-ID`, the topic's history from the next id on (with a `history-lost` event
-    /// first when some of it is gone), then every new event. Returns when the stream ended.
-    /// Throws `SSEBroadcastError.tooManyTopics` before anything is sent.
+    /// first when some of it is gone), then every new event. Throws
+    /// `SSEBroadcastError.tooManyTopics` before anything is sent.
+    ///
+    /// Where the server offers `http.response.detach` (Ringway's scopes do), this returns as
+    /// soon as the stream is open: the server writes the rest with no task waiting, and the
+    /// scope's `receive`/`send` are over. Elsewhere (a scope without the extension) it
+    /// returns when the stream ended, as `stream` does.
     public func subscribe(_ scope: Scope, _ receive: Receive, _ send: Send, to topic: String,
                           headers: Headers = Headers()) async throws {
         try await serve(scope, receive, send, headers: headers, setUp: { stream in
@@ -132,7 +138,8 @@ public final class ServerSentEvents: Sendable {
         guard case .http(let request) = scope else {
             throw MessageOrderError(.unexpectedMessage(type: "http.response.start", scope: scope.type))
         }
-        let lastEventID = request.headers.first("last-event-id").map { String(decoding: $0, as: UTF8.self) }
+        // An empty Last-Event-ID is what a client sends before it saw any id: none.
+        let lastEventID = request.headers.first("last-event-id").flatMap { $0.isEmpty ? nil : String(decoding: $0, as: UTF8.self) }
         let stream = register(lastEventID: lastEventID)
         if let retryBytes { stream.offerUnbounded(retryBytes) }
         do {
@@ -148,24 +155,36 @@ public final class ServerSentEvents: Sendable {
             tearDown(stream)
             unregister(stream)
         }
-        // A topic's stream needs no task of its own where the server takes a detached body:
-        // an idle subscriber then costs its connection and this stream object only.
-        let detaches = producer == nil && request.extensions.contains(.detach)
         do {
             try await send(.httpResponseStart(status: 200, headers: responseHeaders(headers)))
+            if request.method == "HEAD" {
+                // The head only: a stream that cannot carry a body ends at once.
+                try await send(.httpResponseBody(body: [], moreBody: false))
+                stream.clientGone()
+                cleanup()
+                return
+            }
             // The server holds a head until the first body piece decides the framing; an empty
             // piece with more to come puts it on the wire now (chunked, no chunk written), so a
             // client sees the stream open even when no event comes for a while (a quiet topic).
             try await send(.httpResponseBody(body: [], moreBody: true))
-            if detaches {
-                stream.setCleanup(cleanup)
-                try await send(.httpResponseDetach(DetachedBody(stream)))
-                return
-            }
         } catch {
             stream.clientGone()
             cleanup()
             throw error
+        }
+        // A topic's stream needs no task of its own where the server takes a detached body:
+        // an idle subscriber then costs its connection and this stream object only.
+        if producer == nil && request.extensions.contains(.detach) {
+            stream.setCleanup(cleanup)
+            do {
+                try await send(.httpResponseDetach(DetachedBody(stream)))
+            } catch {
+                stream.clientGone()
+                stream.takeCleanup()?()  // nil when the stream ended and cleaned up already
+                throw error
+            }
+            return
         }
         defer { cleanup() }
 
