@@ -235,15 +235,16 @@ struct SSEStreamTests {
         let demo = DemoApp(clock: ManualClock())
         try await withServer(demo, backend: backend, loops: 2) { (server: Server, port: Int) async throws in
             let session = TestSession.live(port: port)
-            let baseline = Self.openDescriptors()
             var streams: [TestEventStream] = []
             for index in 0..<200 {
                 streams.append(try await session.eventStream(index.isMultiple(of: 2) ? "/sse" : "/sse/topics/many"))
             }
             try await Self.eventually("200 open") { demo.sse.openStreams == 200 }
+            #expect(Self.connectionDescriptors(port: port) == 200)  // the count sees the server's sockets
             for stream in streams { await stream.connection.close() }
             try await Self.eventually("all ended") { demo.sse.openStreams == 0 && demo.sse.subscriberCount(of: "many") == 0 }
-            try await Self.eventually("descriptors back to the baseline") { Self.openDescriptors() <= baseline }
+            // Other tests run in this process too: count only the descriptors of sockets on this server's port.
+            try await Self.eventually("no server socket left but the listener") { Self.connectionDescriptors(port: port) == 0 }
         }
     }
 
@@ -268,7 +269,28 @@ struct SSEStreamTests {
         #expect(session.count == 20)
     }
 
-    static func openDescriptors() -> Int {
-        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+    /// Descriptors of this process that are TCP sockets with local port `port`, not listening
+    /// (`/proc/self/fd` socket inodes matched against `/proc/net/tcp{,6}`).
+    static func connectionDescriptors(port: Int) -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        var inodes = Set<String>()
+        for fd in fds {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd),
+                  target.hasPrefix("socket:[") else { continue }
+            inodes.insert(String(target.dropFirst("socket:[".count).dropLast()))
+        }
+        var count = 0
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            // procfs reports size 0: read to the end, not "the file's size".
+            guard let data = FileHandle(forReadingAtPath: table)?.readDataToEndOfFile() else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                guard fields.count > 9, let local = fields[1].split(separator: ":").last,
+                      Int(local, radix: 16) == port, fields[3] != "0A", inodes.contains(String(fields[9])) else { continue }
+                count += 1
+            }
+        }
+        return count
     }
 }

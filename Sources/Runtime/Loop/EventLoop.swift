@@ -54,7 +54,7 @@ package final class EventLoop: TaskExecutor, @unchecked Sendable {
     }()
 
     private var localJobs = Deque<UnownedJob>()
-    private var localWork = Deque<() -> Void>()
+    private var localWork = Deque<Work>()
     private let remote = Mutex<RemoteWork>(RemoteWork())
     /// True while the loop may be blocked in `poll`: remote enqueuers must wake it.
     private let mayBeBlocked = Atomic<Bool>(false)
@@ -68,7 +68,7 @@ package final class EventLoop: TaskExecutor, @unchecked Sendable {
     private var flushing: [Connection] = []
     /// Remote jobs and work taken out of the lock, swapped in the same way.
     private var drainedJobs: [UnownedJob] = []
-    private var drainedWork: [@Sendable () -> Void] = []
+    private var drainedWork: [Work] = []
     /// Listeners this loop accepts on (loop-confined).
     var listeners: [Listener] = []
     /// Connections open on this loop (loop-confined).
@@ -79,7 +79,7 @@ package final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     private struct RemoteWork: ~Copyable {
         var jobs: [UnownedJob] = []
-        var work: [@Sendable () -> Void] = []
+        var work: [Work] = []
     }
 
     /// The loop's time source: nil for the monotonic clock, or a test's virtual clock.
@@ -183,9 +183,9 @@ package final class EventLoop: TaskExecutor, @unchecked Sendable {
     /// Thread-safe.
     package func execute(_ work: @escaping @Sendable () -> Void) {
         if inLoop {
-            localWork.append(work)
+            localWork.append(Work(run: work))
         } else {
-            remote.withLock { $0.work.append(work) }
+            remote.withLock { $0.work.append(Work(run: work)) }
             wakeIfBlocked()
         }
     }
@@ -284,7 +284,7 @@ package final class EventLoop: TaskExecutor, @unchecked Sendable {
         // Bounded so a busy task cannot starve I/O: what is left runs after the next poll(0).
         var budget = 4096
         while budget > 0, let item = localWork.popFirst() {
-            item()
+            item.run()
             budget -= 1
         }
         let executor = asUnownedTaskExecutor()
@@ -369,4 +369,12 @@ extension EventLoop {
         virtualClock.advance(by: delay.clampedNanoseconds)
         execute {}  // wakes the loop, which then fires what is due
     }
+}
+
+/// A closure queued on a loop, wrapped: a bare closure stored in a generic container
+/// (`Deque<() -> Void>`) is reabstracted through a thunk that allocates on every store;
+/// a struct field keeps the closure's own representation, so queueing a closure made once
+/// (a detached body's flush job) allocates nothing.
+private struct Work: Sendable {
+    let run: @Sendable () -> Void
 }
