@@ -200,6 +200,29 @@ struct SSEStreamTests {
         }
     }
 
+    @Test("the retry hint opens the stream; a producer faster than its client waits at the queue bound", arguments: ClientTransport.all)
+    func retryAndBackpressure(transport: ClientTransport) async throws {
+        let sse = ServerSentEvents(configuration: SSEConfiguration(heartbeat: nil, retry: .milliseconds(2500), maxQueuedEvents: 4),
+                                   clock: ManualClock())
+        let peak = Recorder<Int>()
+        let app = App { scope, receive, send in
+            try await sse.stream(scope, receive, send) { stream in
+                for n in 1...300 {
+                    try await stream.send(ServerSentEvent(data: String(repeating: "x", count: 4096), id: String(n)))
+                    peak.append(stream.queuedEvents)
+                }
+            }
+        }
+        try await withSession(app, on: transport) { (session: TestSession) async throws in
+            let stream = try await session.eventStream("/", receiveWindow: 16 << 10)
+            #expect(try await stream.next() == .retry(2500))
+            var ids: [String] = []
+            while let event = try await stream.nextEvent() { ids.append(event.lastEventID) }
+            #expect(ids == (1...300).map(String.init))  // every event, in order, then a clean end
+            #expect(peak.all.max() ?? 0 <= 4)  // the queue never held more than its bound
+        }
+    }
+
     @Test("a subscriber that stops reading is cut off; the others get every event in order")
     func slowSubscriber() async throws {
         let demo = DemoApp(sse: SSEConfiguration(heartbeat: nil, maxQueuedEvents: 8), clock: ManualClock())
