@@ -10,13 +10,18 @@ final class DetachedBodyChannel: ResponseBodyWriter, @unchecked Sendable {
     /// Weak: a source may keep its writer past the connection's life; it is then not current.
     private weak var handler: HTTPConnectionHandler?
     private let loop: EventLoop
-    let source: any DetachedResponseBodySource
+    /// The source, until the body ends: then let go, so a source that keeps its writer
+    /// (as most will) forms no cycle with it. Loop-confined.
+    private(set) var source: (any DetachedResponseBodySource)?
 
     init(handler: HTTPConnectionHandler, source: any DetachedResponseBodySource) {
         self.handler = handler
         self.loop = handler.connection.loop
         self.source = source
     }
+
+    /// The body ended: no more callbacks.
+    func releaseSource() { source = nil }
 
     /// Whether this channel still owns the connection's response (not finished, not closed).
     private var current: HTTPConnectionHandler? {
@@ -71,7 +76,7 @@ extension HTTPConnectionHandler {
         connection.whenWritable { [weak self] in
             guard let self, let channel = self.detachedBody else { return }
             if self.deadlineKind == .send { self.clearDeadline() }
-            channel.source.writable()
+            channel.source?.writable()
         }
         return false
     }
@@ -83,6 +88,7 @@ extension HTTPConnectionHandler {
     func finishDetached() {
         var output = responseBuffer.take(capacity: 0)
         perform(machine.responseBody([], more: false, into: &output), output)
+        detachedBody?.releaseSource()
         detachedBody = nil
         if deadlineKind == .send { clearDeadline() }
         resumeDisconnectWaiters()  // the response is complete: a receive() waiting for it returns
@@ -131,7 +137,7 @@ extension HTTPConnectionHandler {
     /// ignores the news cannot hold the connection.
     func detachedClientGone() {
         guard let channel = detachedBody else { return }
-        channel.source.clientDisconnected()
+        channel.source?.clientDisconnected()
         if detachedBody === channel { finishDetached() }
     }
 }

@@ -37,7 +37,9 @@ public final class ServerSentEvents: Sendable {
     private struct Registry: ~Copyable {
         var streams: [UInt64: EventStream] = [:]
         var lastID: UInt64 = 0
-        var tickerRunning = false
+        /// The heartbeat ticker while any stream is open (cancelled when the last one leaves,
+        /// so an idle hub holds no task — and no task holds the hub).
+        var ticker: Task<Void, Never>?
     }
 
     /// The hub's settings.
@@ -260,41 +262,44 @@ public final class ServerSentEvents: Sendable {
 
     private func register(lastEventID: String?) -> EventStream {
         let ticks = configuration.heartbeat == nil ? 0 : Self.ticksPerHeartbeat
-        let (stream, startTicker) = registry.withLock { registry -> (EventStream, Bool) in
+        let period = (configuration.heartbeat ?? .zero) / Self.ticksPerHeartbeat
+        return registry.withLock { registry -> EventStream in
             registry.lastID &+= 1
             let stream = EventStream(id: registry.lastID, lastEventID: lastEventID, configuration: configuration,
                                      heartbeatTicks: ticks, sleeper: sleeper)
             registry.streams[stream.id] = stream
-            let start = ticks > 0 && !registry.tickerRunning
-            if start { registry.tickerRunning = true }
-            return (stream, start)
+            if ticks > 0 && registry.ticker == nil {
+                registry.ticker = Task.detached { [weak self, sleeper] in
+                    await Self.runTicker(period: period, sleeper: sleeper) { self }
+                }
+            }
+            return stream
         }
-        if startTicker, let heartbeat = configuration.heartbeat {
-            let period = heartbeat / Self.ticksPerHeartbeat
-            Task.detached { [self] in await runTicker(period: period) }
-        }
-        return stream
     }
 
     private func unregister(_ stream: EventStream) {
-        _ = registry.withLock { $0.streams.removeValue(forKey: stream.id) }
+        let idleTicker = registry.withLock { registry -> Task<Void, Never>? in
+            registry.streams.removeValue(forKey: stream.id)
+            guard registry.streams.isEmpty else { return nil }
+            defer { registry.ticker = nil }
+            return registry.ticker
+        }
+        idleTicker?.cancel()
     }
 
-    /// Ticks every open stream each `period`; ends when no stream is open (the next one starts it again).
-    private func runTicker(period: Duration) async {
-        while true {
-            do { try await sleeper(period) } catch { break }
-            let streams = registry.withLock { registry -> [EventStream]? in
-                if registry.streams.isEmpty {
-                    registry.tickerRunning = false
-                    return nil
-                }
-                return Array(registry.streams.values)
-            }
-            guard let streams else { return }
+    /// The streams the ticker ticks now.
+    private var tickedStreams: [EventStream] {
+        registry.withLock { Array($0.streams.values) }
+    }
+
+    /// Ticks every open stream each `period` until cancelled (the last stream left) or the hub is gone.
+    private static func runTicker(period: Duration, sleeper: @Sendable (Duration) async throws -> Void,
+                                  hub: () -> ServerSentEvents?) async {
+        while !Task.isCancelled {
+            do { try await sleeper(period) } catch { return }
+            guard let streams = hub()?.tickedStreams else { return }
             for stream in streams { stream.tick() }
         }
-        registry.withLock { $0.tickerRunning = false }
     }
 }
 
