@@ -76,24 +76,18 @@ public struct DemoApp: Application {
         guard case .http(let request) = scope else { return }  // no lifespan needs
         switch (request.method, request.path) {
         case ("GET", "/plaintext"), ("HEAD", "/plaintext"):
-            try await respond(send, 200, Self.plaintextHeaders, Self.plaintext)
+            try await Self.respond(send, 200, Self.plaintextHeaders, Self.plaintext)
         case ("GET", "/json"), ("HEAD", "/json"):
-            try await respond(send, 200, Self.jsonHeaders, Self.json)
+            try await Self.respond(send, 200, Self.jsonHeaders, Self.json)
         case ("GET", "/"), ("HEAD", "/"):
-            try await respond(send, 200, Self.htmlHeaders, Self.index)
+            try await Self.respond(send, 200, Self.htmlHeaders, Self.index)
         case ("GET", "/chat"), ("HEAD", "/chat"):
-            try await respond(send, 200, Self.htmlHeaders, ChatPage.html)
+            try await Self.respond(send, 200, Self.htmlHeaders, ChatPage.html)
         case ("POST", "/echo"):
-            var body: [UInt8] = []
-            while true {
-                let message = try await receive()
-                guard case .httpRequest(let chunk, let more) = message else { return }  // client left
-                body.append(contentsOf: chunk)
-                if !more { break }
-            }
+            guard let body = try await DemoRequest.body(receive) else { return }  // client left
             var headers = Headers()
             headers.append(name: "content-type".utf8, value: request.headers.first("content-type") ?? ArraySlice("application/octet-stream".utf8))
-            try await respond(send, 200, headers, body)
+            try await Self.respond(send, 200, headers, body)
         case (_, "/sse"), (_, "/sse/page"):
             try await events.serve(request, scope, receive, send)
         case (_, let path) where path.hasPrefix(SSEDemo.topicsPrefix):
@@ -102,9 +96,9 @@ public struct DemoApp: Application {
             try await serveStatic(String(path.dropFirst(Self.staticPrefix.count)), send)
         case (_, "/plaintext"), (_, "/json"), (_, "/"), (_, "/echo"):
             let allowed = request.path == "/echo" ? "POST" : "GET, HEAD"
-            try await respond(send, 405, [("content-type", "text/plain"), ("allow", allowed)], Array("Method Not Allowed\n".utf8))
+            try await Self.respond(send, 405, [("content-type", "text/plain"), ("allow", allowed)], Array("Method Not Allowed\n".utf8))
         default:
-            try await respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
+            try await Self.respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
         }
     }
 
@@ -131,20 +125,20 @@ public struct DemoApp: Application {
     /// dot files, so neither `..` nor hidden files), else 404.
     private func serveStatic(_ name: String, _ send: Send) async throws {
         guard let staticDirectory, !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else {
-            try await respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
+            try await Self.respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
             return
         }
         let path = staticDirectory + "/" + name
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            try await respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
+            try await Self.respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
             return
         }
         try await send(.httpResponseStart(status: 200, headers: [("content-type", "application/octet-stream")]))
         try await send(.httpResponsePathsend(path: path))
     }
 
-    private func respond(_ send: Send, _ status: Int, _ headers: Headers, _ body: [UInt8]) async throws {
+    static func respond(_ send: Send, _ status: Int, _ headers: Headers, _ body: [UInt8]) async throws {
         try await send(.httpResponseStart(status: status, headers: headers))
         try await send(.httpResponseBody(body: body, moreBody: false))
     }

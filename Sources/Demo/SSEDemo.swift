@@ -24,21 +24,21 @@ struct SSEDemo: Sendable {
         case ("GET", "/sse"):
             try await updates(request, scope, receive, send)
         case ("GET", "/sse/page"), ("HEAD", "/sse/page"):
-            try await DemoResponse.send(send, 200, DemoResponse.htmlHeaders, SSEPage.html)
+            try await DemoApp.respond(send, 200, DemoApp.htmlHeaders, SSEPage.html)
         case (_, "/sse"), (_, "/sse/page"):
-            try await DemoResponse.send(send, 405, [("content-type", "text/plain"), ("allow", request.path == "/sse" ? "GET" : "GET, HEAD")],
+            try await DemoApp.respond(send, 405, [("content-type", "text/plain"), ("allow", request.path == "/sse" ? "GET" : "GET, HEAD")],
                                         Array("Method Not Allowed\n".utf8))
         default:
             let topic = String(request.path.dropFirst(Self.topicsPrefix.count))
             guard !topic.isEmpty, !topic.contains("/"), topic.utf8.count <= Self.maxTopicName else {
-                try await DemoResponse.send(send, 404, DemoResponse.plaintextHeaders, Array("Not Found\n".utf8))
+                try await DemoApp.respond(send, 404, DemoApp.plaintextHeaders, Array("Not Found\n".utf8))
                 return
             }
             switch request.method {
             case "GET": try await subscribe(topic, scope, receive, send)
             case "POST": try await publish(topic, request, receive, send)
             default:
-                try await DemoResponse.send(send, 405, [("content-type", "text/plain"), ("allow", "GET, POST")], Array("Method Not Allowed\n".utf8))
+                try await DemoApp.respond(send, 405, [("content-type", "text/plain"), ("allow", "GET, POST")], Array("Method Not Allowed\n".utf8))
             }
         }
     }
@@ -48,7 +48,7 @@ struct SSEDemo: Sendable {
         var interval = Self.defaultInterval
         if let value = DemoQuery.value("interval_ms", in: request.query) {
             guard let milliseconds = Int(value), milliseconds >= 0 else {
-                try await DemoResponse.send(send, 400, DemoResponse.plaintextHeaders,
+                try await DemoApp.respond(send, 400, DemoApp.plaintextHeaders,
                                             Array("interval_ms must be a whole number of milliseconds (at least \(Self.minimumInterval))\n".utf8))
                 return
             }
@@ -73,7 +73,7 @@ struct SSEDemo: Sendable {
         do {
             try await sse.subscribe(scope, receive, send, to: topic, headers: [("access-control-allow-origin", "*")])
         } catch let error as SSEBroadcastError {
-            try await DemoResponse.send(send, 503, DemoResponse.plaintextHeaders, Array("\(error)\n".utf8))
+            try await DemoApp.respond(send, 503, DemoApp.plaintextHeaders, Array("\(error)\n".utf8))
         }
     }
 
@@ -81,7 +81,7 @@ struct SSEDemo: Sendable {
     private func publish(_ topic: String, _ request: HTTPScope, _ receive: Receive, _ send: Send) async throws {
         guard let body = try await DemoRequest.body(receive) else { return }  // client left
         guard let data = String(validating: body, as: UTF8.self) else {
-            try await DemoResponse.send(send, 400, DemoResponse.plaintextHeaders, Array("the event data must be UTF-8 text\n".utf8))
+            try await DemoApp.respond(send, 400, DemoApp.plaintextHeaders, Array("the event data must be UTF-8 text\n".utf8))
             return
         }
         let event = DemoQuery.value("event", in: request.query)
@@ -91,13 +91,13 @@ struct SSEDemo: Sendable {
         } catch {
             switch error.kind {
             case .tooManyTopics:
-                try await DemoResponse.send(send, 503, DemoResponse.plaintextHeaders, Array("\(error)\n".utf8))
+                try await DemoApp.respond(send, 503, DemoApp.plaintextHeaders, Array("\(error)\n".utf8))
             case .encoding, .idNotAllowed:
-                try await DemoResponse.send(send, 400, DemoResponse.plaintextHeaders, Array("invalid event name: \(error)\n".utf8))
+                try await DemoApp.respond(send, 400, DemoApp.plaintextHeaders, Array("invalid event name: \(error)\n".utf8))
             }
             return
         }
-        try await DemoResponse.send(send, 202, DemoResponse.jsonHeaders,
+        try await DemoApp.respond(send, 202, DemoApp.jsonHeaders,
                                     Array(#"{"id": \#(published.id), "subscribers": \#(published.subscribers)}"#.utf8))
     }
 
@@ -133,16 +133,5 @@ enum DemoQuery {
 
     private static func decode(_ text: Substring) -> String? {
         String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-    }
-}
-
-enum DemoResponse {
-    static let plaintextHeaders: Headers = [("content-type", "text/plain")]
-    static let jsonHeaders: Headers = [("content-type", "application/json")]
-    static let htmlHeaders: Headers = [("content-type", "text/html; charset=utf-8")]
-
-    static func send(_ send: Send, _ status: Int, _ headers: Headers, _ body: [UInt8]) async throws {
-        try await send(.httpResponseStart(status: status, headers: headers))
-        try await send(.httpResponseBody(body: body, moreBody: false))
     }
 }

@@ -62,6 +62,19 @@ struct LoadRun {
             record.failure = "load generator ran past \(Int(settings.warmup + settings.duration + Self.slack)) s and was killed"
             return record
         }
+        return Self.collect(into: record, server: server, load: load, output: output, serverLog: serverLog,
+                            networkBefore: networkBefore, window: (windowStart, windowEnd),
+                            failedStatus: "load generator exited with status \(load.terminationStatus): \(Self.tail(of: loadLog))",
+                            nothingDone: { "nothing completed (\($0.errors.total) errors: \($0.errors.description))" })
+    }
+
+    /// What every load run records once the load generator exited: network counters, peak RSS,
+    /// the server still up, the generator's status and JSON report, and the server's CPU over the
+    /// measured window per completed unit (request, message, delivered event).
+    static func collect(into record: RunRecord, server: ServerProcess, load: SpawnedProcess, output: URL, serverLog: URL,
+                        networkBefore: NetStats, window: ((Date, Double), (Date, Double)),
+                        failedStatus: @autoclosure () -> String, nothingDone: (LoadReport) -> String) -> RunRecord {
+        var record = record
         record.network = NetStats.current().since(networkBefore)
         record.peakRSSBytes = server.peakResidentBytes()
         guard server.isRunning else {
@@ -69,19 +82,20 @@ struct LoadRun {
             return record
         }
         guard load.terminationStatus == 0 else {
-            record.failure = "load generator exited with status \(load.terminationStatus): \(Self.tail(of: loadLog))"
+            record.failure = failedStatus()
             return record
         }
         do {
             let result = try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: output))
             record.load = result
             guard result.completed > 0 else {
-                record.failure = "nothing completed (\(result.errors.total) errors: \(result.errors.description))"
+                record.failure = nothingDone(result)
                 return record
             }
-            let window = windowEnd.0.timeIntervalSince(windowStart.0)
-            if window > 0 {
-                let utilization = (windowEnd.1 - windowStart.1) / window
+            let (windowStart, windowEnd) = window
+            let seconds = windowEnd.0.timeIntervalSince(windowStart.0)
+            if seconds > 0 {
+                let utilization = (windowEnd.1 - windowStart.1) / seconds
                 record.serverCPUUtilization = utilization
                 if result.throughput > 0 { record.serverCPUMicrosPerRequest = utilization * 1_000_000 / result.throughput }
             }

@@ -92,33 +92,12 @@ struct SSERun {
         if !ChildProcess.waitForExit(load, timeout: started.addingTimeInterval(limit).timeIntervalSinceNow) {
             return abandon("load generator ran past \(Int(limit)) s and was killed")
         }
-        record.network = NetStats.current().since(networkBefore)
-        record.peakRSSBytes = server.peakResidentBytes()
-        guard server.isRunning else {
-            record.failure = "server exited during the run (see \(serverLog.lastPathComponent))"
-            return record
-        }
-        guard load.terminationStatus == 0 else {
-            record.failure = "load generator exited with status \(load.terminationStatus)"
-            return record
-        }
-        do {
-            let result = try JSONDecoder().decode(LoadReport.self, from: Data(contentsOf: output))
-            record.load = result
-            guard result.completed > 0 else {
-                record.failure = "nothing delivered (\(result.sse?.subscribed ?? 0) of \(workload.connections) subscribed; "
-                    + "\(result.errors.total) errors: \(result.errors.description))"
-                return record
-            }
-            let window = windowEnd.0.timeIntervalSince(windowStart.0)
-            if window > 0 {
-                let utilization = (windowEnd.1 - windowStart.1) / window
-                record.serverCPUUtilization = utilization
-                if result.throughput > 0 { record.serverCPUMicrosPerRequest = utilization * 1_000_000 / result.throughput }
-            }
-        } catch {
-            record.failure = "cannot read the load generator's JSON: \(error)"
-        }
-        return record
+        return LoadRun.collect(into: record, server: server, load: load, output: output, serverLog: serverLog,
+                               networkBefore: networkBefore, window: (windowStart, windowEnd),
+                               failedStatus: "load generator exited with status \(load.terminationStatus)",
+                               nothingDone: { result in
+                                   "nothing delivered (\(result.sse?.subscribed ?? 0) of \(workload.connections) subscribed; "
+                                       + "\(result.errors.total) errors: \(result.errors.description))"
+                               })
     }
 }

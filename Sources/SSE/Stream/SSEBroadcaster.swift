@@ -84,16 +84,16 @@ public final class SSEBroadcaster: Sendable {
                 }
                 topics.byName[topic] = Topic(history: ReplayWindow(maxCount: configuration.historyCount, maxAge: configuration.historyAge))
             }
-            // The event type is the only field that can fail (the id is digits): check it
-            // before the topic gives out a number.
-            var numbered = event
-            numbered.id = "0"
-            do throws(SSEEncodingError) { _ = try SSEEncoder.encode(ServerSentEvent(data: "", event: event.event)) } catch {
+            // The topic numbers the event only once it encodes (a bad event type takes no id).
+            let entry: ReplayWindow.Entry
+            do throws(SSEEncodingError) {
+                entry = try topics.byName[topic]!.history.append(at: now) { id throws(SSEEncodingError) in
+                    var numbered = event
+                    numbered.id = String(id)
+                    return try SSEEncoder.encode(numbered)
+                }
+            } catch {
                 return .failure(SSEBroadcastError(.encoding(error)))
-            }
-            let entry = topics.byName[topic]!.history.append(at: now) { id in
-                numbered.id = String(id)
-                return (try? SSEEncoder.encode(numbered)) ?? []
             }
             var delivered = 0
             var ended = false
