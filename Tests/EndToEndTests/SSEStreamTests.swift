@@ -263,7 +263,7 @@ struct SSEStreamTests {
                 streams.append(try await session.eventStream(index.isMultiple(of: 2) ? "/sse" : "/sse/topics/many"))
             }
             try await Self.eventually("200 open") { demo.sse.openStreams == 200 }
-            #expect(Self.connectionDescriptors(port: port) == 200)  // the count sees the server's sockets
+            #expect(Self.connectionDescriptors(port: port) >= 200)  // the count sees the server's sockets (another test may hold one more on a reused port number)
             for stream in streams { await stream.connection.close() }
             try await Self.eventually("all ended") { demo.sse.openStreams == 0 && demo.sse.subscriberCount(of: "many") == 0 }
             // Other tests run in this process too: count only the descriptors of sockets on this server's port.
