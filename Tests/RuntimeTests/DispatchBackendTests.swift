@@ -559,7 +559,8 @@ private struct DispatchSocketFailure: Error, CustomStringConvertible {
 /// Blocking loopback sockets and small utilities for the peer side of the tests.
 private enum DispatchTestIO {
     #if canImport(Glibc)
-    static let streamType = Int32(SOCK_STREAM.rawValue)
+    // Close-on-exec: tests spawn processes in parallel, which must not inherit these sockets.
+    static let streamType = Int32(SOCK_STREAM.rawValue | SOCK_CLOEXEC.rawValue)
     #else
     static let streamType = SOCK_STREAM
     #endif

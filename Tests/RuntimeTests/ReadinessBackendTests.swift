@@ -37,10 +37,10 @@ struct ReadinessBackendTests {
 
     typealias Backend = ReadinessBackend<ScriptedWaiter>
 
-    /// A nonblocking connected Unix stream pair.
+    /// A nonblocking connected Unix stream pair, close-on-exec (tests spawn processes in parallel).
     static func socketPair() throws -> (Int32, Int32) {
         var fds: [Int32] = [0, 0]
-        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue), 0, &fds) == 0)
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0, &fds) == 0)
         return (fds[0], fds[1])
     }
 
@@ -98,6 +98,7 @@ struct ReadinessBackendTests {
         #expect(sink.received(1) == bytes)
         #expect(waiter.moreWaiting == [false])
 
+        shutdown(client, Int32(SHUT_RDWR))  // see hangUpEndsWaitingSend
         Glibc.close(client)
         waiter.ready = [(server, .readable)]
         try backend.poll(timeoutNanoseconds: 0, sink: sink)
@@ -187,6 +188,9 @@ struct ReadinessBackendTests {
         backend.sendFile(fd: server, file: file, offset: 0, count: 100, token: 4)
         try backend.poll(timeoutNanoseconds: 0, sink: sink)
         #expect(sink.sends(4).isEmpty)
+        // shutdown first: a process another test spawns at this moment holds a copy of the
+        // descriptor until it execs, and then close alone would not hang up yet.
+        shutdown(client, Int32(SHUT_RDWR))
         Glibc.close(client)
         // Only the read side is reported, as libdispatch does after a hang-up.
         waiter.ready = [(server, .readable)]
