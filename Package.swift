@@ -18,6 +18,7 @@ import PackageDescription
 //   RingwaySSE       Sources/SSE/Stream    event-stream responses, heartbeats, drain, the topic broadcaster (on the contract)
 //   Ringway          Sources/Ringway       what an app author and an embedder import: `Server`, configurations,
 //                                          the contract, `WebSocket`, `BackendKind` (no loop, handler or parser)
+//   RingwayToolkit   Sources/Toolkit       router, request/response helpers, middleware (on the contract only)
 //   RingwayTestSupport Sources/TestSupport in-memory and live test clients for users' tests
 //   ringway          Sources/ringway       the CLI (`ringway serve`)
 // Toolchain modules named `Runtime` and `Testing` exist, hence the prefixed names.
@@ -39,6 +40,8 @@ let package = Package(
         .library(name: "RingwayHTTPCodec", targets: ["RingwayHTTPCodec"]),
         .library(name: "RingwayWebSocketCodec", targets: ["RingwayWebSocketCodec"]),
         .library(name: "RingwaySSECodec", targets: ["RingwaySSECodec"]),
+        // The toolkit: router, request/response helpers, middleware (on the contract only).
+        .library(name: "RingwayToolkit", targets: ["RingwayToolkit"]),
         .executable(name: "ringway", targets: ["ringway"]),
     ],
     dependencies: [
@@ -132,7 +135,16 @@ let package = Package(
             path: "Sources/SSE/Stream",
             swiftSettings: strict
         ),
-        .target(name: "RingwayDemo", dependencies: ["Ringway"], path: "Sources/Demo", swiftSettings: strict),
+        .target(
+            name: "RingwayToolkit",
+            dependencies: [
+                "RingwayContract", "RingwayCore", "RingwaySSE",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Toolkit",
+            swiftSettings: strict
+        ),
+        .target(name: "RingwayDemo", dependencies: ["Ringway", "RingwayToolkit"], path: "Sources/Demo", swiftSettings: strict),
         .executableTarget(
             name: "ringway",
             dependencies: [
@@ -144,6 +156,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CoreTests", dependencies: ["RingwayCore"], swiftSettings: strict),
+        // The toolkit in memory (contract + TestClient); live tests on every backend are in EndToEndTests.
+        .testTarget(
+            name: "ToolkitTests",
+            dependencies: ["RingwayToolkit", "RingwayContract", "RingwayCore", "RingwayTestSupport", "Ringway"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "SSECodecTests", dependencies: ["RingwaySSECodec"], swiftSettings: strict),
         .testTarget(name: "SSETests", dependencies: ["RingwaySSE", "RingwaySSECodec", "RingwayContract", "RingwayCore"], swiftSettings: strict),
         .testTarget(name: "WebSocketCodecTests", dependencies: ["RingwayWebSocketCodec"], swiftSettings: strict),
@@ -156,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "Ringway", "RingwayDemo", "RingwayTestSupport", "RingwayRuntime", "RingwayContract", "RingwayCore", "RingwayWebSocketCodec", "RingwayHTTP", "RingwayHTTPCodec",
+                "Ringway", "RingwayDemo", "RingwayToolkit", "RingwayTestSupport", "RingwayRuntime", "RingwayContract", "RingwayCore", "RingwayWebSocketCodec", "RingwayHTTP", "RingwayHTTPCodec",
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strict

@@ -1,0 +1,2 @@
+// The toolkit tests: one folder per area (Router, Request, Response, Middleware, Multipart).
+import Testing
