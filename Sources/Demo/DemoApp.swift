@@ -13,7 +13,7 @@ import Darwin
 /// - `POST /echo` → the request body back, with its content-type
 /// - `GET /` → an HTML index
 /// - `ws://…/ws/echo` → a WebSocket echoing text and binary messages (what Autobahn drives)
-/// - `GET /chat` → the chat page; `ws://…/chat/{room}?user=NAME` → the chat (see `ChatApp`)
+/// - `GET /chat` → the chat page; `ws://…/chat/{room}` → the chat (see `ChatApp`)
 /// - `GET /static/{name}` → the regular file `name` of `staticDirectory`, when one is set,
 ///   sent with `http.response.pathsend` (`application/octet-stream`)
 /// - `GET /sse`, `GET /sse/page`, `GET`/`POST /sse/topics/{topic}` → Server-Sent Events (see `SSEDemo`)
@@ -104,8 +104,8 @@ public struct DemoApp: Application {
 
     private func serveWebSocket(_ socket: WebSocketScope, _ receive: Receive, _ send: Send) async throws {
         guard case .websocketConnect = try await receive() else { return }
-        if socket.path.hasPrefix("/chat/"), socket.path.count > "/chat/".count {
-            try await chat.serve(socket, room: String(socket.path.dropFirst("/chat/".count)), receive, send)
+        if socket.path.hasPrefix("/chat/"), let room = ChatApp.room(rawPath: socket.rawPath) {
+            try await chat.serve(room: room, receive, send)
             return
         }
         guard let echo = WebSocket(.websocket(socket), receive, send) else { return }
