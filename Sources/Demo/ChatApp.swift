@@ -11,7 +11,8 @@ import Ringway
 /// Text frames from a client, read as Python's `json.loads` reads them:
 /// - `{"type": "chat", "message": m}` → `chat` to everyone, `m` as sent (`""` when absent);
 /// - `{"type": "typing"}` → `typing` to everyone but the sender;
-/// - text that is not JSON → `{"error": "Invalid JSON"}` to the sender only;
+/// - text that is not JSON → `{"error": "Invalid JSON"}` to the sender only (so is nesting
+///   deeper than `PythonJSONParser.maxDepth`, where Python would exceed its recursion limit);
 /// - an object of another type, or without one: ignored, as the seed does;
 /// - JSON that is not an object (`[1]`, `"hi"`, `3`): ignored too. The seed's `data.get`
 ///   raises there, which ends its receive loop and so the client's membership; a value

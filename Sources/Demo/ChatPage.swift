@@ -1,4 +1,7 @@
-/// The chat page served at `GET /chat`: it connects back to the host it was loaded from.
+/// The chat page served at `GET /chat`: it connects back to the host it was loaded from
+/// (`?room=NAME` joins that room at once), shows joins and leaves with the room's count, chat
+/// lines with their time and user, and who is typing; it sends `typing` at most once a second
+/// while keys are pressed.
 enum ChatPage {
     static let html = Array("""
         <!doctype html>
