@@ -25,6 +25,10 @@ struct ToolkitRequestTests {
         case "/items":
             let item = try await request.json(Item.self)
             try await send.json(item, status: 201)
+        case "/ws":
+            throw HTTPError(401, "Unauthorized: no token")
+        case "/gone":
+            throw HTTPError(410, "Gone for good", headers: [("x-why", "moved")])
         case "/limited":
             let body = try await request.body(limit: 64 * 1024)
             try await send.text("\(body.count) bytes")
@@ -91,6 +95,28 @@ struct ToolkitRequestTests {
             let chunked = try await Self.curl(curl, binary + ["-H", "transfer-encoding: chunked", "--data-binary", "@\(large)", url])
             #expect(chunked.status == 413)
             #expect(chunked.body == "Content Too Large: the body exceeds 65536 bytes")
+        }
+    }
+
+    @Test("a thrown HTTPError is the answer: status, fields, body, the connection kept; a WebSocket handshake refused with it",
+          arguments: Backends.all)
+    func thrownErrors(backend: BackendKind) async throws {
+        try await withServer(Self.app, backend: backend) { (_: Server, port: Int) async throws in
+            let session = TestSession.live(port: port)
+            let connection = try await session.connect()
+            let gone = try await connection.request(.get("/gone"))
+            #expect(gone.status == 410 && gone.text == "Gone for good" && gone.header("x-why") == "moved")
+            let head = try await connection.request(TestRequest("HEAD", "/gone"))
+            #expect(head.status == 410 && head.body.isEmpty && head.header("content-length") == "13")
+            let missing = try await connection.request(.get("/missing"))  // the same connection
+            #expect(missing.status == 404 && missing.text == "Not Found")
+            await connection.close()
+            do {
+                _ = try await session.websocket("/ws")
+                Issue.record("the handshake was accepted")
+            } catch let refused as WebSocketRefused {
+                #expect(refused.response.status == 401 && refused.response.text == "Unauthorized: no token")
+            }
         }
     }
 }
