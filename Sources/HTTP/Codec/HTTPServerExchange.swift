@@ -580,12 +580,7 @@ public struct HTTPServerExchange: Sendable {
         output.reserveCapacity(output.count + 200 + body.count)
         try? HTTPResponseSerializer.writeHead(HTTPResponseHead(status: status, headers: Self.plainText), fields: fields, into: &output)
         output.append(contentsOf: body)
-        if keepAlive {
-            exchange.response = .complete  // answered: a later timeout must not answer again
-            return .write
-        }
-        exchange.response = .abandoned
-        return .writeAndClose(.graceful)
+        return answered()
     }
 
     /// The application's error response. The connection stays when the request can be
@@ -610,6 +605,13 @@ public struct HTTPServerExchange: Sendable {
         }
         if !exchange.isHead { bytes.append(contentsOf: response.body) }
         output.append(contentsOf: bytes)
+        return answered()
+    }
+
+    /// An answer in the app's place is in `output`: `.write` on a connection that stays
+    /// (the exchange complete, so a later timeout does not answer again), else
+    /// `.writeAndClose(.graceful)`.
+    private mutating func answered() -> HTTPServerAction {
         if keepAlive {
             exchange.response = .complete
             return .write

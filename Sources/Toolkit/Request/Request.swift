@@ -61,9 +61,10 @@ public struct Request: Sendable {
     /// (`"application/json"` for `Application/JSON; charset=utf-8`), or nil when absent.
     public var mediaType: String? {
         guard let value = headers.first("content-type") else { return nil }
-        let type = value.prefix { $0 != UInt8(ascii: ";") }
-        let trimmed = type.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
-        return String(decoding: trimmed, as: UTF8.self).lowercased()
+        var type = value.prefix { $0 != UInt8(ascii: ";") }
+        while let first = type.first, first == 0x20 || first == 0x09 { type = type.dropFirst() }
+        while let last = type.last, last == 0x20 || last == 0x09 { type = type.dropLast() }
+        return String(decoding: type, as: UTF8.self).lowercased()
     }
 
     /// The declared `content-length`, or nil when absent (or not a number: the server refuses those).

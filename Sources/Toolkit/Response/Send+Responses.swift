@@ -76,12 +76,14 @@ extension Send {
     }
 
     /// The file at `path` as the body, sent by the server (`http.response.pathsend`: no copy
-    /// through the application). `application/octet-stream` unless `contentType` says. A
-    /// missing file throws `HTTPError.notFound` (the server answers 404); a file that cannot
-    /// be read, `PathsendError` (500).
+    /// through the application). The content type is `contentType`, else the one of the
+    /// file's extension for common web files (`.css` → `text/css; charset=utf-8`), else
+    /// `application/octet-stream`. A missing file throws `HTTPError.notFound` (the server
+    /// answers 404); a file that cannot be read, `PathsendError` (500).
     public func file(_ path: String, status: Int = 200, headers: Headers = Headers(),
-                     contentType: String = "application/octet-stream") async throws {
-        try await self(.httpResponseStart(status: status, headers: Self.fields(headers, contentType: contentType)))
+                     contentType: String? = nil) async throws {
+        let type = contentType ?? Self.mediaType(ofFile: path)
+        try await self(.httpResponseStart(status: status, headers: Self.fields(headers, contentType: type)))
         do {
             try await self(.httpResponsePathsend(path: path))
         } catch let error as PathsendError where error.errno == ENOENT || error.errno == ENOTDIR {
@@ -110,6 +112,30 @@ extension Send {
     public func eventStream(_ sse: ServerSentEvents, _ scope: Scope, _ receive: Receive, headers: Headers = Headers(),
                             _ producer: @escaping @Sendable (EventStream) async throws -> Void) async throws {
         try await sse.stream(scope, receive, self, headers: headers, producer)
+    }
+
+    /// The media type of a file named `path` by its extension (a few web types), or
+    /// `application/octet-stream`.
+    static func mediaType(ofFile path: String) -> String {
+        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return "application/octet-stream" }
+        switch path[path.index(after: dot)...].lowercased() {
+        case "html", "htm": return "text/html; charset=utf-8"
+        case "css": return "text/css; charset=utf-8"
+        case "js", "mjs": return "text/javascript; charset=utf-8"
+        case "json": return "application/json"
+        case "txt": return "text/plain; charset=utf-8"
+        case "xml": return "application/xml"
+        case "svg": return "image/svg+xml"
+        case "png": return "image/png"
+        case "jpg", "jpeg": return "image/jpeg"
+        case "gif": return "image/gif"
+        case "webp": return "image/webp"
+        case "ico": return "image/x-icon"
+        case "wasm": return "application/wasm"
+        case "pdf": return "application/pdf"
+        case "woff2": return "font/woff2"
+        default: return "application/octet-stream"
+        }
     }
 
     /// The encoder `json(_:)` uses by default (Foundation's defaults, shared).

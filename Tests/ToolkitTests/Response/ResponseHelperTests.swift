@@ -2,7 +2,7 @@ import Foundation
 import RingwaySSE
 import RingwaySSECodec
 import RingwayTestSupport
-import RingwayToolkit
+@testable import RingwayToolkit
 import Testing
 
 @Suite("Response helpers through the in-memory server")
@@ -81,6 +81,10 @@ struct ResponseHelperTests {
         #expect(css.status == 200 && css.text == "body { color: red }" && css.header("content-type") == "text/css")
         let missing = try await client.get("/other.css")
         #expect(missing.status == 404 && missing.text == "Not Found")
+        let guessed = try await TestClient(app: App { _, _, send in try await send.file(path) }).get("/")
+        #expect(guessed.header("content-type") == "text/css; charset=utf-8" && guessed.text == "body { color: red }")
+        #expect(Send.mediaType(ofFile: "/a.d/README") == "application/octet-stream")
+        #expect(Send.mediaType(ofFile: "x.PNG") == "image/png")
     }
 
     @Test("a streamed body arrives in its pieces, chunked")
