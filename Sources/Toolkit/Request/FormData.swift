@@ -20,6 +20,9 @@ public struct FormData: Sendable, Hashable, Sequence {
 
     /// The fields, by first appearance.
     public private(set) var fields: [Field] = []
+    /// Positions by name, made once a form has many names, so that a hostile body of
+    /// distinct names does not make parsing quadratic.
+    private var positions: [String: Int]?
 
     /// An empty form.
     public init() {}
@@ -64,20 +67,42 @@ public struct FormData: Sendable, Hashable, Sequence {
     public var isEmpty: Bool { fields.isEmpty }
 
     /// The first value of `name`, or nil.
-    public subscript(name: String) -> String? { fields.first { $0.name == name }?.values.first }
+    public subscript(name: String) -> String? { field(name)?.values.first }
 
     /// Every value of `name`, in order (empty when there is none).
-    public func all(_ name: String) -> [String] { fields.first { $0.name == name }?.values ?? [] }
+    public func all(_ name: String) -> [String] { field(name)?.values ?? [] }
+
+    private func field(_ name: String) -> Field? {
+        if let positions { return positions[name].map { fields[$0] } }
+        return fields.first { $0.name == name }
+    }
 
     /// Adds a value for `name` after its others (a new name goes last).
     public mutating func append(name: String, value: String) {
-        // Searched from the end: a repeated name is usually the latest one.
-        if let position = fields.lastIndex(where: { $0.name == name }) {
+        if positions == nil && fields.count >= 16 {
+            var made: [String: Int] = [:]
+            made.reserveCapacity(fields.count * 2)
+            for (position, field) in fields.enumerated() { made[field.name] = position }
+            positions = made
+        }
+        if positions != nil {
+            if let position = positions![name] {
+                fields[position].values.append(value)
+            } else {
+                positions![name] = fields.count
+                fields.append(Field(name: name, values: [value]))
+            }
+        } else if let position = fields.lastIndex(where: { $0.name == name }) {
+            // Searched from the end: a repeated name is usually the latest one.
             fields[position].values.append(value)
         } else {
             fields.append(Field(name: name, values: [value]))
         }
     }
+
+    public static func == (lhs: FormData, rhs: FormData) -> Bool { lhs.fields == rhs.fields }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(fields) }
 
     public func makeIterator() -> some IteratorProtocol<(name: String, values: [String])> {
         fields.lazy.map { (name: $0.name, values: $0.values) }.makeIterator()

@@ -52,6 +52,17 @@ struct FormDataTests {
         #expect((try? FormData(parsing: Array("k%zz&%zz=&a=1".utf8)))?.all("a") == ["1"])
     }
 
+    @Test("many names: grouped in order past the size where names are indexed")
+    func manyNames() throws {
+        let pairs = (0..<200).flatMap { [("k\($0 % 50)", "\($0)")] }
+        let form = try FormData(parsing: Array(pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "&").utf8))
+        #expect(form.count == 50)
+        #expect(form.map { $0.name } == (0..<50).map { "k\($0)" })
+        #expect(form.all("k7") == ["7", "57", "107", "157"])
+        #expect(form["k49"] == "49" && form["k50"] == nil)
+        #expect(form == FormData(pairs))
+    }
+
     @Test("lenient query: bad escapes kept, invalid UTF-8 replaced (Python's errors='replace')")
     func lenientQuery() {
         let query = FormData(query: Array("k=%zz&u=%FF&ok=%41".utf8))
