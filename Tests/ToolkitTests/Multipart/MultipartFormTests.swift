@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// A `receive` that hands out `messages` in order and counts its calls.
-final class ScriptedReceive: Sendable {
+final class MultipartReceiveScript: Sendable {
     private let messages: Mutex<[ReceiveMessage]>
     private let calls = Atomic<Int>(0)
 
@@ -65,7 +65,7 @@ struct MultipartFormTests {
             let limits = MultipartLimits(fileMemoryThreshold: 64 * 1024, temporaryDirectory: directory)
             var path: String?
             do {
-                let form = try await MultipartForm.read(Self.scope(), ScriptedReceive(chunks: Self.chunks(Self.body, size: 4093)).receive, limits: limits)
+                let form = try await MultipartForm.read(Self.scope(), MultipartReceiveScript(chunks: Self.chunks(Self.body, size: 4093)).receive, limits: limits)
                 #expect(form.entries.map(\.name) == ["key", "small", "key", "big", "note"])
                 #expect(form.fields.map(\.value) == ["v1", "v2", "é\r\n"])
                 #expect(form.fields[2].contentType == "text/plain; charset=utf-8")
@@ -90,7 +90,7 @@ struct MultipartFormTests {
     func explicitRemoval() async throws {
         let (_, leftOver) = try await withUploadDirectory { directory in
             let limits = MultipartLimits(fileMemoryThreshold: 1024, temporaryDirectory: directory)
-            let form = try await MultipartForm.read(Self.scope(), ScriptedReceive(chunks: [Self.body]).receive, limits: limits)
+            let form = try await MultipartForm.read(Self.scope(), MultipartReceiveScript(chunks: [Self.body]).receive, limits: limits)
             let copy = form
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory).count == 1)
             copy.removeFiles()
@@ -111,10 +111,10 @@ struct MultipartFormTests {
             case "truncated": messages[messages.count - 1] = .httpRequest(body: [], moreBody: false)
             case "fileTooLarge": limits.maxFileBytes = 200_000
             case "tooManyParts": limits.maxParts = 4
-            default: messages.removeLast()  // then ScriptedReceive reports the disconnect
+            default: messages.removeLast()  // then MultipartReceiveScript reports the disconnect
             }
             do {
-                _ = try await MultipartForm.read(Self.scope(), ScriptedReceive(messages: messages).receive, limits: limits)
+                _ = try await MultipartForm.read(Self.scope(), MultipartReceiveScript(messages: messages).receive, limits: limits)
                 return "no error"
             } catch let error as MultipartError {
                 return "\(error.status) \(error)"
@@ -133,7 +133,7 @@ struct MultipartFormTests {
     @Test("field, file and total limits are 413; a content-length over the total is refused before reading")
     func sizeLimits() async throws {
         func read(_ limits: MultipartLimits, contentLength: Int? = nil) async -> (MultipartError?, calls: Int) {
-            let receive = ScriptedReceive(chunks: Self.chunks(Self.body, size: 1000))
+            let receive = MultipartReceiveScript(chunks: Self.chunks(Self.body, size: 1000))
             do {
                 _ = try await MultipartForm.read(Self.scope(contentLength: contentLength), receive.receive, limits: limits)
                 return (nil, receive.callCount)
@@ -158,7 +158,7 @@ struct MultipartFormTests {
     @Test("a request that is not multipart/form-data is a 400 before reading")
     func notMultipart() async {
         for scope in [Self.scope("application/json"), Self.scope("multipart/form-data"), .http(HTTPScope(method: "POST", path: "/"))] {
-            let receive = ScriptedReceive(chunks: [Self.body])
+            let receive = MultipartReceiveScript(chunks: [Self.body])
             await #expect(throws: MultipartError.self) { try await MultipartForm.read(scope, receive.receive) }
             #expect(receive.callCount == 0)
         }
@@ -166,12 +166,12 @@ struct MultipartFormTests {
 
     @Test("formData gives the seed's form_data: arrays of values in first-seen order, files as objects")
     func formData() async throws {
-        let form = try await MultipartForm.read(Self.scope(), ScriptedReceive(chunks: [Self.body]).receive)
+        let form = try await MultipartForm.read(Self.scope(), MultipartReceiveScript(chunks: [Self.body]).receive)
         let json = String(decoding: FormDataValue.object(form.formData()).jsonBytes, as: UTF8.self)
         #expect(json == #"{"key": ["v1", "v2"], "small": {"filename": "small.txt", "content_type": "text/plain", "size": 4}, "#
             + #""big": {"filename": "big.bin", "content_type": "application/octet-stream", "size": 300000}, "note": ["é\r\n"]}"#)
         let mixed = MultipartHarness.body([("x", "a", nil, [1]), ("x", nil, nil, Array("v".utf8)), ("y", #"\"q\""#, nil, [])])
-        let other = try await MultipartForm.read(Self.scope(), ScriptedReceive(chunks: [mixed]).receive)
+        let other = try await MultipartForm.read(Self.scope(), MultipartReceiveScript(chunks: [mixed]).receive)
         #expect(String(decoding: FormDataValue.object(other.formData()).jsonBytes, as: UTF8.self)
             == #"{"x": [{"filename": "a", "content_type": null, "size": 1}, "v"], "y": {"filename": "\"q\"", "content_type": null, "size": 0}}"#)
         // The parsed JSON has the same content (checks the escaping).

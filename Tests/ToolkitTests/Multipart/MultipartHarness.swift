@@ -93,8 +93,8 @@ enum MultipartHarness {
     }
 }
 
-/// A small deterministic generator (SplitMix64) so mutation tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
+/// A small deterministic generator (MultipartRandom) so mutation tests are reproducible.
+struct MultipartRandom: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
