@@ -20,57 +20,65 @@ struct HeaderParameters: Sendable, Equatable {
     }
 
     init?(_ field: some Collection<UInt8>) {
-        let bytes = Array(field)
-        var index = 0
+        // A field from `Headers` is already an ArraySlice: parsed in place, no copy.
+        let bytes = (field as? ArraySlice<UInt8>) ?? ArraySlice(field)
+        var index = bytes.startIndex
+        func isWhitespace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
         func skipWhitespace() {
-            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+            while index < bytes.endIndex, isWhitespace(bytes[index]) { index += 1 }
         }
         skipWhitespace()
         let valueStart = index
-        while index < bytes.count, bytes[index] != 0x3B { index += 1 }  // ';'
+        while index < bytes.endIndex, bytes[index] != 0x3B { index += 1 }  // ';'
         var end = index
-        while end > valueStart, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+        while end > valueStart, isWhitespace(bytes[end - 1]) { end -= 1 }
         guard end > valueStart else { return nil }
         value = String(decoding: bytes[valueStart..<end], as: UTF8.self).lowercased()
         parameters = []
-        while index < bytes.count {
+        while index < bytes.endIndex {
             index += 1  // the ';'
             skipWhitespace()
-            if index == bytes.count { break }  // a trailing ';'
+            if index == bytes.endIndex { break }  // a trailing ';'
             let nameStart = index
-            while index < bytes.count, bytes[index] != 0x3D, bytes[index] != 0x3B { index += 1 }  // '=' ';'
+            while index < bytes.endIndex, bytes[index] != 0x3D, bytes[index] != 0x3B { index += 1 }  // '=' ';'
             var nameEnd = index
-            while nameEnd > nameStart, bytes[nameEnd - 1] == 0x20 || bytes[nameEnd - 1] == 0x09 { nameEnd -= 1 }
-            guard nameEnd > nameStart, index < bytes.count, bytes[index] == 0x3D else { return nil }
+            while nameEnd > nameStart, isWhitespace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+            guard nameEnd > nameStart, index < bytes.endIndex, bytes[index] == 0x3D else { return nil }
             let name = String(decoding: bytes[nameStart..<nameEnd], as: UTF8.self).lowercased()
             index += 1
             skipWhitespace()
-            var parameterValue: [UInt8] = []
-            if index < bytes.count, bytes[index] == 0x22 {  // '"'
+            let parameterValue: String
+            if index < bytes.endIndex, bytes[index] == 0x22 {  // '"'
                 index += 1
+                let quotedStart = index
+                var unescaped: [UInt8]?  // only built when the value has an escape
                 var closed = false
-                while index < bytes.count {
+                while index < bytes.endIndex {
                     let byte = bytes[index]
-                    if byte == 0x22 { closed = true; index += 1; break }
-                    if byte == 0x5C, index + 1 < bytes.count, bytes[index + 1] == 0x22 || bytes[index + 1] == 0x5C {
-                        parameterValue.append(bytes[index + 1])
+                    if byte == 0x22 { closed = true; break }
+                    if byte == 0x5C, index + 1 < bytes.endIndex, bytes[index + 1] == 0x22 || bytes[index + 1] == 0x5C {
+                        if unescaped == nil { unescaped = Array(bytes[quotedStart..<index]) }
+                        unescaped!.append(bytes[index + 1])
                         index += 2
                         continue
                     }
-                    parameterValue.append(byte)
+                    unescaped?.append(byte)
                     index += 1
                 }
                 guard closed else { return nil }
+                parameterValue = unescaped.map { String(decoding: $0, as: UTF8.self) }
+                    ?? String(decoding: bytes[quotedStart..<index], as: UTF8.self)
+                index += 1  // the closing quote
                 skipWhitespace()
-                guard index == bytes.count || bytes[index] == 0x3B else { return nil }
+                guard index == bytes.endIndex || bytes[index] == 0x3B else { return nil }
             } else {
                 let start = index
-                while index < bytes.count, bytes[index] != 0x3B { index += 1 }
+                while index < bytes.endIndex, bytes[index] != 0x3B { index += 1 }
                 var valueEnd = index
-                while valueEnd > start, bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09 { valueEnd -= 1 }
-                parameterValue = Array(bytes[start..<valueEnd])
+                while valueEnd > start, isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
+                parameterValue = String(decoding: bytes[start..<valueEnd], as: UTF8.self)
             }
-            parameters.append((name, String(decoding: parameterValue, as: UTF8.self)))
+            parameters.append((name, parameterValue))
         }
     }
 
