@@ -38,5 +38,15 @@ let package = Package(
             path: "Benchmarks/RequestParsing",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The multipart/form-data parser.
+        .executableTarget(
+            name: "Multipart",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
+            ],
+            path: "Benchmarks/Multipart",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
