@@ -101,9 +101,9 @@ extension Send {
     /// }
     /// ```
     public func stream(status: Int = 200, headers: Headers = Headers(), contentType: String = "text/plain; charset=utf-8",
-                       _ produce: (ResponseBodyWriter) async throws -> Void) async throws {
+                       _ produce: (StreamedBody) async throws -> Void) async throws {
         try await self(.httpResponseStart(status: status, headers: Self.fields(headers, contentType: contentType)))
-        try await produce(ResponseBodyWriter(send: self))
+        try await produce(StreamedBody(send: self))
         try await self(.httpResponseBody(body: [], moreBody: false))
     }
 
@@ -154,7 +154,7 @@ extension Send {
 
 /// The body of a streamed response (`Send.stream`): each write is one body piece, sent at
 /// once. Throws `ClientDisconnected` once the client is gone.
-public struct ResponseBodyWriter: Sendable {
+public struct StreamedBody: Sendable {
     let send: Send
 
     /// Writes `bytes` (an empty piece writes nothing).
