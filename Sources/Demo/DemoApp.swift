@@ -48,7 +48,8 @@ public struct DemoApp: Application {
         self.staticDirectory = staticDirectory
         self.events = SSEDemo(sse: ServerSentEvents(configuration: sse, clock: clock))
         self.proxyHeaders = ProxyHeadersMiddleware(trustedProxies: forwardedAllowIPs)
-        self.accessLog = accessLog.map { LoggingMiddleware(format: $0) }
+        // On stderr the line alone: a console handler would print the metadata beside it.
+        self.accessLog = accessLog.map { LoggingMiddleware(format: $0, includeMetadata: false) }
     }
 
     private let proxyHeaders: ProxyHeadersMiddleware

@@ -22,11 +22,17 @@ public struct LoggingMiddleware: Middleware {
     public let format: AccessLogFormat
     /// The level lines are logged at.
     public let level: Logger.Level
+    /// Whether lines carry their values as metadata too (a console handler prints them twice).
+    public let includesMetadata: Bool
 
-    public init(logger: Logger = Logger(label: "ringway.access"), format: AccessLogFormat = .default, level: Logger.Level = .info) {
+    /// - Parameters:
+    ///   - includeMetadata: attach the values as structured metadata, for handlers that index it.
+    public init(logger: Logger = Logger(label: "ringway.access"), format: AccessLogFormat = .default, level: Logger.Level = .info,
+                includeMetadata: Bool = true) {
         self.logger = logger
         self.format = format
         self.level = level
+        self.includesMetadata = includeMetadata
     }
 
     public func handle(_ scope: Scope, _ receive: Receive, _ send: Send, next: some Application) async throws {
@@ -68,6 +74,7 @@ public struct LoggingMiddleware: Middleware {
             method: request.method, path: request.path, query: request.query, status: status,
             duration: ContinuousClock.now - start, bytes: bytes, requestID: request.requestID,
             client: request.client, httpVersion: request.httpVersion, userAgent: request.headers["user-agent"])
+        guard includesMetadata else { return logger.log(level: level, "\(format.render(entry))") }
         logger.log(level: level, "\(format.render(entry))", metadata: [
             "method": "\(entry.method)",
             "path": "\(entry.path)",
@@ -81,7 +88,7 @@ public struct LoggingMiddleware: Middleware {
 
     private func logWebSocket(_ socket: WebSocketScope, _ scope: Scope, _ receive: Receive, _ send: Send, next: some Application) async throws {
         let start = ContinuousClock.now
-        let metadata: Logger.Metadata = [
+        let metadata: Logger.Metadata = !includesMetadata ? [:] : [
             "path": "\(socket.path)",
             "request_id": "\(socket.requestID ?? "-")",
             "client": "\(socket.client?.description ?? "-")",
@@ -115,8 +122,10 @@ public struct LoggingMiddleware: Middleware {
         let duration = AccessLogEntry.fixedPoint(ContinuousClock.now - start, unitNanoseconds: 1_000_000_000)
         let code = code.map(String.init) ?? "-"
         var metadata = metadata
-        metadata["close_code"] = "\(code)"
-        metadata["duration_s"] = "\(duration)"
+        if includesMetadata {
+            metadata["close_code"] = "\(code)"
+            metadata["duration_s"] = "\(duration)"
+        }
         logger.log(level: level, "WebSocket closed \(socket.path) \(code) \(duration)s", metadata: metadata)
     }
 }

@@ -40,6 +40,15 @@ struct LoggingMiddlewareTests {
         #expect(lines[0].metadata["request_id"] == "req-7")
     }
 
+    @Test("includeMetadata: false logs the line alone")
+    func withoutMetadata() async throws {
+        let logs = LogCapture()
+        let app = Fixture.text("ok").with(LoggingMiddleware(logger: logs.logger(), format: try AccessLogFormat("{status}"), includeMetadata: false))
+        _ = try await TestClient(app: app).get("/")
+        #expect(logs.messages == ["200"])
+        #expect(logs.lines.first?.metadata.isEmpty == true)
+    }
+
     @Test("a custom format renders every token; missing values are '-'")
     func customFormat() async throws {
         let logs = LogCapture()
