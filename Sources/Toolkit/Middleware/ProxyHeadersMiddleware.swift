@@ -129,17 +129,29 @@ public struct ProxyHeadersMiddleware: Middleware {
     public func handle(_ scope: Scope, _ receive: Receive, _ send: Send, next: some Application) async throws {
         switch scope {
         case .http(var request):
-            guard let peer = request.client, trustedProxies.trusts(peer.host) else { return try await next(scope, receive, send) }
+            guard let peer = request.client, trustedProxies.trusts(peer.host), Self.forwards(request.headers) else {
+                return try await next(scope, receive, send)
+            }
             request.client = trustedProxies.client(peer: peer, headers: request.headers)
             request.scheme = trustedProxies.scheme(peer: peer, headers: request.headers, own: request.scheme, websocket: false)
             try await next(.http(request), receive, send)
         case .websocket(var socket):
-            guard let peer = socket.client, trustedProxies.trusts(peer.host) else { return try await next(scope, receive, send) }
+            guard let peer = socket.client, trustedProxies.trusts(peer.host), Self.forwards(socket.headers) else {
+                return try await next(scope, receive, send)
+            }
             socket.client = trustedProxies.client(peer: peer, headers: socket.headers)
             socket.scheme = trustedProxies.scheme(peer: peer, headers: socket.headers, own: socket.scheme, websocket: true)
             try await next(.websocket(socket), receive, send)
         case .lifespan:
             try await next(scope, receive, send)
+        }
+    }
+
+    /// Whether `headers` carry a forwarding field; without one the scope passes on unchanged (no copy).
+    static func forwards(_ headers: Headers) -> Bool {
+        headers.contains { field in
+            Headers.asciiCaseInsensitiveEqual(field.name, "x-forwarded-for".utf8)
+                || Headers.asciiCaseInsensitiveEqual(field.name, "x-forwarded-proto".utf8)
         }
     }
 }
