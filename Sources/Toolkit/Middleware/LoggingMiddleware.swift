@@ -35,8 +35,16 @@ public struct LoggingMiddleware: Middleware {
         self.includesMetadata = includeMetadata
     }
 
+    // Inlinable so that with lines hidden by the level the check specialises into the caller's
+    // stack and costs what a pass-through middleware costs.
+    @inlinable
     public func handle(_ scope: Scope, _ receive: Receive, _ send: Send, next: some Application) async throws {
         guard logger.logLevel <= level else { return try await next(scope, receive, send) }
+        try await log(scope, receive, send, next: next)
+    }
+
+    @usableFromInline
+    func log(_ scope: Scope, _ receive: Receive, _ send: Send, next: some Application) async throws {
         switch scope {
         case .http(let request): try await logHTTP(request, scope, receive, send, next: next)
         case .websocket(let socket): try await logWebSocket(socket, scope, receive, send, next: next)

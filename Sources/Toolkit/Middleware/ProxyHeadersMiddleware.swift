@@ -126,28 +126,35 @@ public struct ProxyHeadersMiddleware: Middleware {
         self.trustedProxies = trustedProxies
     }
 
+    // Inlinable so the common case — no forwarding header — specialises into the caller's
+    // stack and costs what a pass-through middleware costs.
+    @inlinable
     public func handle(_ scope: Scope, _ receive: Receive, _ send: Send, next: some Application) async throws {
+        guard Self.forwards(scope.headers) else { return try await next(scope, receive, send) }
+        try await next(rewritten(scope), receive, send)
+    }
+
+    /// `scope` with the client and scheme its trusted forwarding headers name.
+    @usableFromInline
+    func rewritten(_ scope: Scope) -> Scope {
         switch scope {
         case .http(var request):
-            guard let peer = request.client, trustedProxies.trusts(peer.host), Self.forwards(request.headers) else {
-                return try await next(scope, receive, send)
-            }
+            guard let peer = request.client, trustedProxies.trusts(peer.host) else { return scope }
             request.client = trustedProxies.client(peer: peer, headers: request.headers)
             request.scheme = trustedProxies.scheme(peer: peer, headers: request.headers, own: request.scheme, websocket: false)
-            try await next(.http(request), receive, send)
+            return .http(request)
         case .websocket(var socket):
-            guard let peer = socket.client, trustedProxies.trusts(peer.host), Self.forwards(socket.headers) else {
-                return try await next(scope, receive, send)
-            }
+            guard let peer = socket.client, trustedProxies.trusts(peer.host) else { return scope }
             socket.client = trustedProxies.client(peer: peer, headers: socket.headers)
             socket.scheme = trustedProxies.scheme(peer: peer, headers: socket.headers, own: socket.scheme, websocket: true)
-            try await next(.websocket(socket), receive, send)
+            return .websocket(socket)
         case .lifespan:
-            try await next(scope, receive, send)
+            return scope
         }
     }
 
     /// Whether `headers` carry a forwarding field; without one the scope passes on unchanged (no copy).
+    @usableFromInline
     static func forwards(_ headers: Headers) -> Bool {
         headers.contains { field in
             Headers.asciiCaseInsensitiveEqual(field.name, "x-forwarded-for".utf8)
