@@ -17,8 +17,8 @@ public struct TrustedProxies: Sendable, Equatable, CustomStringConvertible {
 
     /// Only the loopback address `127.0.0.1` (uvicorn's default).
     public static let loopback = try! TrustedProxies("127.0.0.1")
-    /// No peer: forwarding headers are never believed.
-    public static let none = try! TrustedProxies("")
+    /// No peer: forwarding headers are never believed (not `none`, which `Optional` would shadow).
+    public static let nobody = try! TrustedProxies("")
     /// Every peer (`*`): only for a server reachable through proxies alone.
     public static let all = try! TrustedProxies("*")
 

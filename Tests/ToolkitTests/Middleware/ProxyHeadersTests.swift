@@ -42,7 +42,7 @@ struct ProxyHeadersTests {
         #expect(proxies.trusts("/run/proxy.sock"))
         #expect(!proxies.trusts("127.0.0.2") && !proxies.trusts("8.8.8.8") && !proxies.trusts("fe80::1") && !proxies.trusts("evil"))
         #expect(TrustedProxies.all.trusts("203.0.113.9"))
-        #expect(!TrustedProxies.none.trusts("127.0.0.1"))
+        #expect(!TrustedProxies.nobody.trusts("127.0.0.1"))
         #expect(throws: TrustedProxiesError.invalidEntry("10.0.0.0/33")) { try TrustedProxies("10.0.0.0/33") }
         #expect(throws: TrustedProxiesError.invalidEntry("::1/x")) { try TrustedProxies("::1/x") }
     }
@@ -98,7 +98,7 @@ struct ProxyHeadersTests {
         let spoofed: Headers = [("x-forwarded-for", "1.2.3.4"), ("x-forwarded-proto", "https")]
         #expect(try await Self.answer(.loopback, peer: "203.0.113.50", headers: spoofed) == "http 203.0.113.50:4321")
         #expect(try await Self.answer(.loopback, peer: "203.0.113.50", headers: spoofed, websocket: true) == "ws 203.0.113.50:4321")
-        #expect(try await Self.answer(.none, peer: "127.0.0.1", headers: spoofed) == "http 127.0.0.1:4321")
+        #expect(try await Self.answer(.nobody, peer: "127.0.0.1", headers: spoofed) == "http 127.0.0.1:4321")
     }
 
     @Test("an unknown x-forwarded-proto is ignored; several x-forwarded-for fields form one list")
@@ -114,7 +114,7 @@ struct ProxyHeadersTests {
         let scope = Fixture.http(headers: [("x-forwarded-for", "198.51.100.9"), ("x-forwarded-proto", "https")])
         #expect(proxies.client(of: scope) == PeerAddress(host: "198.51.100.9", port: 0))
         #expect(proxies.scheme(of: scope) == "https")
-        #expect(TrustedProxies.none.client(of: scope) == PeerAddress(host: "127.0.0.1", port: 50_000))
+        #expect(TrustedProxies.nobody.client(of: scope) == PeerAddress(host: "127.0.0.1", port: 50_000))
         #expect(proxies.client(of: .lifespan(LifespanScope())) == nil)
     }
 
