@@ -48,5 +48,15 @@ let package = Package(
             path: "Benchmarks/Multipart",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The toolkit's middleware stack: a bare application against five pass-through middleware.
+        .executableTarget(
+            name: "MiddlewareStack",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
+            ],
+            path: "Benchmarks/MiddlewareStack",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
