@@ -28,5 +28,14 @@ let package = Package(
             path: "Benchmarks/Codecs",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Router",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
+            ],
+            path: "Benchmarks/Router",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
