@@ -27,8 +27,18 @@ public struct RouterConfiguration: Sendable {
         case json
     }
 
+    /// What a path that differs from a route only by its trailing `/` gets.
+    public enum TrailingSlash: Sendable {
+        /// A 404: `/users` and `/users/` are different paths.
+        case strict
+        /// A `308` to the registered twin (`location` keeps the root path and the query).
+        case redirect
+    }
+
     /// The 404/405 body format. Default `.text`.
     public var errorBody: ErrorBody
+    /// `/users/` for a route `/users` (or the reverse): 404 or a redirect. Default `.strict`.
+    public var trailingSlash: TrailingSlash
     /// Whether a GET route also answers HEAD (the handler sees `method == "HEAD"`; the server
     /// drops the body and keeps GET's `content-length`). An explicit HEAD route wins. Default true.
     public var headFromGet: Bool
@@ -39,9 +49,10 @@ public struct RouterConfiguration: Sendable {
     /// (mounted applications get no lifespan).
     public var lifespan: (any Application)?
 
-    public init(errorBody: ErrorBody = .text, headFromGet: Bool = true,
+    public init(errorBody: ErrorBody = .text, trailingSlash: TrailingSlash = .strict, headFromGet: Bool = true,
                 notFound: (any Application)? = nil, lifespan: (any Application)? = nil) {
         self.errorBody = errorBody
+        self.trailingSlash = trailingSlash
         self.headFromGet = headFromGet
         self.notFound = notFound
         self.lifespan = lifespan

@@ -43,6 +43,11 @@ public struct RouterApplication: Application {
             case .upgradeRequired:
                 try await answer(table.upgradeRequiredAnswer, send)
             case .notFound:
+                if table.configuration.trailingSlash == .redirect, let location = redirectLocation(http) {
+                    try await send(.httpResponseStart(status: 308, headers: [("location", location), ("content-length", "0")]))
+                    try await send(.httpResponseBody())
+                    return
+                }
                 if let notFound = table.configuration.notFound { return try await notFound(scope, receive, send) }
                 try await answer(table.notFoundAnswer, send)
             }
@@ -78,6 +83,23 @@ public struct RouterApplication: Application {
                 }
             }
         }
+    }
+
+    /// Where a missed request's twin with the last `/` toggled is, if a route takes it (the
+    /// miss path only, so the allocations here cost a routed request nothing).
+    private func redirectLocation(_ http: HTTPScope) -> String? {
+        var twin = http.rawPath
+        if twin.last == UInt8(ascii: "/") { twin.removeLast() } else { twin.append(UInt8(ascii: "/")) }
+        guard !twin.isEmpty else { return nil }
+        let match = table.lookup(slot: table.slot(for: http.method), rawPath: twin, rootPath: http.rootPath)
+        guard match.kind == .route else { return nil }
+        // The server may pass a root path without prefixing the path (see `remainderStart`).
+        let prefixed = http.rootPath.isEmpty
+            || twin.withUnsafeBufferPointer { RouteTable.remainderStart($0, rootPath: http.rootPath) } > 0
+        var location = prefixed ? "" : http.rootPath
+        location += String(decoding: twin, as: UTF8.self)
+        if !http.queryString.isEmpty { location += "?" + String(decoding: http.queryString, as: UTF8.self) }
+        return location
     }
 
     private func answer(_ answer: RouteTable.PreparedAnswer, _ send: Send) async throws {

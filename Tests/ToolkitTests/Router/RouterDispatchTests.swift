@@ -106,6 +106,21 @@ struct RouterDispatchTests {
         #expect(ws.header("upgrade") == "websocket")
     }
 
+    @Test("trailingSlash .redirect: a 308 to the registered twin, query and root path kept; strict by default")
+    func trailingSlash() async throws {
+        let strict = TestClient(app: try dispatchRouter())
+        #expect(try await strict.get("/home/").status == 404)
+        let redirecting = TestClient(app: try dispatchRouter(configuration: RouterConfiguration(trailingSlash: .redirect)))
+        let home = try await redirecting.get("/home/", query: [("a", "1")])
+        #expect(home.status == 308)
+        #expect(home.header("location") == "/home?a=1")
+        #expect(try await redirecting.get("/nowhere/").status == 404)
+        #expect(try await redirecting.request("POST", "/home/").status == 404)  // the twin must take the method
+        let rooted = TestClient(app: try dispatchRouter(configuration: RouterConfiguration(trailingSlash: .redirect)),
+                                http: HTTPServerConfiguration(rootPath: "/app"))
+        #expect(try await rooted.get("/users/7/").header("location") == "/app/users/7")
+    }
+
     @Test("the route's body limit reaches the handler")
     func bodyLimit() async throws {
         let client = TestClient(app: try dispatchRouter())
