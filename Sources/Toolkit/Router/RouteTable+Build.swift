@@ -62,7 +62,7 @@ extension RouteTable {
                 } else if let custom = customSlots[method.rawValue] {
                     slot = custom
                 } else {
-                    guard slotNames.count < Self.webSocketSlot else { report(.badMethod); continue }
+                    guard slotNames.count < Self.webSocketSlot else { report(.tooManyMethods); continue }
                     slot = slotNames.count
                     customSlots[method.rawValue] = slot
                     slotNames.append(method.rawValue)

@@ -9,6 +9,7 @@ public struct RouterError: Error, CustomStringConvertible, Sendable {
         enum Kind: Sendable, Equatable {
             case malformed(PatternProblem)
             case badMethod
+            case tooManyMethods
             case mountNotStatic
             case conflict(with: String, at: String)
             case mountConflict(with: String, at: String)
@@ -23,6 +24,7 @@ public struct RouterError: Error, CustomStringConvertible, Sendable {
             switch kind {
             case .malformed(let problem): "\(location): \(route): \(problem)"
             case .badMethod: "\(location): \(route): the method is not an HTTP token"
+            case .tooManyMethods: "\(location): \(route): more than 56 methods besides the standard seven"
             case .mountNotStatic: "\(location): \(route): a mount prefix is static (use a group for parameters)"
             case .conflict(let other, let at): "\(location): \(route) conflicts with \(other) (\(at)): both match the same paths"
             case .mountConflict(let other, let at): "\(location): \(route) conflicts with \(other) (\(at)): both take every path under the prefix"

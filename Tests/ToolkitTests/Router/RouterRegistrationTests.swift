@@ -46,6 +46,18 @@ struct RouterRegistrationTests {
         }
     }
 
+    @Test("56 methods besides the standard seven fit; the 57th is reported")
+    func methodSlots() {
+        let router = Router()
+        for index in 0..<57 { router.on(HTTPMethod(rawValue: "M\(index)"), "/a", noop, file: "Routes.swift", line: 5) }
+        do {
+            _ = try router.build()
+            Issue.record("57 custom methods were accepted")
+        } catch {
+            #expect(error.problems.map(\.description) == ["Routes.swift:5: M56 /a: more than 56 methods besides the standard seven"])
+        }
+    }
+
     @Test("literal braces are written {{ and }}")
     func escapedBraces() throws {
         let app = try router(["GET /a/{{x}}", "GET /b/{{{id}}}"])
