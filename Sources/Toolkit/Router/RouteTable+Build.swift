@@ -157,6 +157,7 @@ extension RouteTable {
             let children = builder.children.sorted(by: BuilderNode.precedes)
             nodes[index].firstChild = UInt32(nodes.count)
             nodes[index].childCount = UInt16(children.count)
+            nodes[index].literalChildCount = UInt16(children.filter { if case .literal? = $0.shape { true } else { false } }.count)
             for child in children {
                 var node = Node()
                 node.literalStart = UInt32(literals.count)

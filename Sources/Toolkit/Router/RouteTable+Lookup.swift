@@ -151,6 +151,16 @@ struct Walker {
         let node = nodes[index]
         var child = Int(node.firstChild)
         let last = child + Int(node.childCount)
+        if !hasPercent && node.literalChildCount > Self.linearLiteralLimit {
+            // Many literal siblings and a segment to compare as is: binary search (at most one
+            // literal equals the segment), then the parameter children as usual.
+            let found = findLiteral(child, child + Int(node.literalChildCount), position, segmentEnd)
+            if found >= 0 {
+                let route = descend(found, segmentEnd)
+                if route >= 0 { return route }
+            }
+            child += Int(node.literalChildCount)
+        }
         while child < last {
             let candidate = nodes[child]
             switch candidate.kind {
@@ -174,6 +184,34 @@ struct Walker {
                 }
             }
             child &+= 1
+        }
+        return -1
+    }
+
+    /// Above this many literal siblings, lookups binary-search them.
+    static let linearLiteralLimit: UInt16 = 8
+
+    /// The literal child in `low..<high` equal to `path[start..<end]` (no `%` in it), or −1;
+    /// the children are sorted by length, then bytes.
+    func findLiteral(_ low: Int, _ high: Int, _ start: Int, _ end: Int) -> Int {
+        var low = low
+        var high = high
+        let count = end &- start
+        while low < high {
+            let middle = (low &+ high) >> 1
+            let candidate = nodes[middle]
+            var order = Int(candidate.literalCount) &- count
+            if order == 0 {
+                let bytes = literal(Int(candidate.literalStart), count)
+                var offset = 0
+                while offset < count {
+                    order = Int(bytes[offset]) &- Int(path[start &+ offset])
+                    if order != 0 { break }
+                    offset &+= 1
+                }
+            }
+            if order == 0 { return middle }
+            if order < 0 { low = middle &+ 1 } else { high = middle }
         }
         return -1
     }

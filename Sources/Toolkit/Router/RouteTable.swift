@@ -3,7 +3,8 @@
 ///
 /// ```
 /// nodes:    [Node]     the children of n are nodes[n.firstChild ..< n.firstChild + n.childCount],
-///                      in precedence order: literal (by length, then bytes) · affixed (longest
+///                      in precedence order: literal (by length, then bytes, so that more than 8
+///                      are binary-searched) · affixed (longest
 ///                      literals first) · int · uuid · str · catch-all; a node's mount comes last
 /// literals: [UInt8]    every node's literal bytes: a literal segment, or an affixed
 ///                      parameter's prefix then suffix
@@ -30,6 +31,8 @@ final class RouteTable: Sendable {
         var suffixCount: UInt16 = 0
         var kind: NodeKind = .literal
         var childCount: UInt16 = 0
+        /// How many of the children are literals (they come first, sorted by length, then bytes).
+        var literalChildCount: UInt16 = 0
         var firstChild: UInt32 = 0
         /// Index into `leaves`, or −1.
         var leaf: Int32 = -1

@@ -120,7 +120,8 @@ struct ReferenceMatcher {
 
 @Suite("Router against a reference matcher")
 struct RouterDifferentialTests {
-    static let literals = ["a", "b", "ab", "users", "1"]
+    /// More than 8, so that literal siblings are binary-searched too.
+    static let literals = ["a", "b", "ab", "users", "1", "c", "dd", "e", "ba", "x"]
     static let parameterSegments = ["{p}", "{p:int}", "{p}.j"]
 
     @Test("random route sets and 10,000 random paths resolve as the reference says", arguments: [1, 2, 3, 4, 5] as [UInt64])
@@ -129,7 +130,7 @@ struct RouterDifferentialTests {
         var reference = ReferenceMatcher()
         let router = Router()
         var taken: Set<String> = []
-        for _ in 0..<40 {
+        for _ in 0..<60 {
             let depth = Int.random(in: 1...3, using: &random)
             var segments: [String] = []
             var names = 0
@@ -156,7 +157,7 @@ struct RouterDifferentialTests {
             reference.add(method, pattern)
         }
         let app = try router.build()
-        let pathSegments = ["a", "b", "ab", "users", "1", "42", "007", "x.j", "1.j", ".j", "", "%61", "a%2Fb", "%31", "9999999999999999999"]
+        let pathSegments = ["a", "b", "ab", "users", "1", "c", "dd", "e", "ba", "x", "aa", "d", "%62a", "42", "007", "x.j", "1.j", ".j", "", "%61", "a%2Fb", "%31", "9999999999999999999"]
         for _ in 0..<10_000 {
             let count = Int.random(in: 0...4, using: &random)
             let path = "/" + (0..<count).map { _ in pathSegments.randomElement(using: &random)! }.joined(separator: "/")
