@@ -23,64 +23,86 @@ public struct RouterApplication: Application {
     public var routes: [RouteDescription] { table.descriptions }
 
     public func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        // The routed path is kept small and the rest in functions of their own: an async
+        // frame holds the locals of every branch, and a large one makes the task allocator
+        // take a new slab (a malloc) when the stack is already deep.
         switch scope {
         case .http(let http):
             let match = table.lookup(slot: table.slot(for: http.method), rawPath: http.rawPath, rootPath: http.rootPath)
-            switch match.kind {
-            case .route:
-                let entry = table.routes[Int(match.route)]
-                guard entry.setsValue else { return try await entry.app(scope, receive, send) }
-                var routed = http
-                routed.values[MatchedRouteKey.self] = MatchedRoute(entry.info, match.captures)
-                try await entry.app(.http(routed), receive, send)
-            case .mount:
-                let entry = table.routes[Int(match.route)]
-                var mounted = http
-                mounted.rootPath = http.rootPath.isEmpty ? entry.info.mountPrefix : http.rootPath + entry.info.mountPrefix
-                try await entry.app(.http(mounted), receive, send)
-            case .methodNotAllowed:
-                try await answer(table.methodNotAllowedAnswer(match.allowed), send)
-            case .upgradeRequired:
-                try await answer(table.upgradeRequiredAnswer, send)
-            case .notFound:
-                if table.configuration.trailingSlash == .redirect, let location = redirectLocation(http) {
-                    try await send(.httpResponseStart(status: 308, headers: [("location", location), ("content-length", "0")]))
-                    try await send(.httpResponseBody())
-                    return
-                }
-                if let notFound = table.configuration.notFound { return try await notFound(scope, receive, send) }
-                try await answer(table.notFoundAnswer, send)
-            }
+            guard match.kind == .route else { return try await answerUnrouted(match, http, scope, receive, send) }
+            let entry = table.routes[Int(match.route)]
+            guard entry.setsValue else { return try await entry.app(scope, receive, send) }
+            try await entry.app(Self.routed(http, MatchedRoute(entry.info, match.captures)), receive, send)
         case .websocket(let socket):
-            let match = table.lookup(slot: RouteTable.webSocketSlot, rawPath: socket.rawPath, rootPath: socket.rootPath)
-            switch match.kind {
-            case .route:
-                let entry = table.routes[Int(match.route)]
-                guard entry.setsValue else { return try await entry.app(scope, receive, send) }
-                var routed = socket
-                routed.values[MatchedRouteKey.self] = MatchedRoute(entry.info, match.captures)
-                try await entry.app(.websocket(routed), receive, send)
-            case .mount:
-                let entry = table.routes[Int(match.route)]
-                var mounted = socket
-                mounted.rootPath = socket.rootPath.isEmpty ? entry.info.mountPrefix : socket.rootPath + entry.info.mountPrefix
-                try await entry.app(.websocket(mounted), receive, send)
-            case .methodNotAllowed, .upgradeRequired, .notFound:
-                if let notFound = table.configuration.notFound { return try await notFound(scope, receive, send) }
-                // Refused before `websocket.connect` is read: the server answers 403, as the
-                // seed's ASGIApplication does for an unknown path.
-                try await send(.websocketClose())
-            }
+            try await dispatchWebSocket(socket, scope, receive, send)
         case .lifespan:
-            if let lifespan = table.configuration.lifespan { return try await lifespan(scope, receive, send) }
-            while true {
-                switch try await receive() {
-                case .lifespanStartup: try await send(.lifespanStartupComplete)
-                case .lifespanShutdown:
-                    try await send(.lifespanShutdownComplete)
-                    return
-                default: return
-                }
+            try await lifespan(scope, receive, send)
+        }
+    }
+
+    /// `http` with the match stored in its values.
+    private static func routed(_ http: HTTPScope, _ matched: MatchedRoute) -> Scope {
+        var routed = http
+        routed.values[MatchedRouteKey.self] = matched
+        return .http(routed)
+    }
+
+    /// A mount, or the router's own answer: 405, 426, a redirect, 404.
+    private func answerUnrouted(_ match: RouteMatch, _ http: HTTPScope, _ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        switch match.kind {
+        case .route:
+            preconditionFailure("routes are dispatched by callAsFunction")
+        case .mount:
+            let entry = table.routes[Int(match.route)]
+            var mounted = http
+            mounted.rootPath = http.rootPath.isEmpty ? entry.info.mountPrefix : http.rootPath + entry.info.mountPrefix
+            try await entry.app(.http(mounted), receive, send)
+        case .methodNotAllowed:
+            try await answer(table.methodNotAllowedAnswer(match.allowed), send)
+        case .upgradeRequired:
+            try await answer(table.upgradeRequiredAnswer, send)
+        case .notFound:
+            if table.configuration.trailingSlash == .redirect, let location = redirectLocation(http) {
+                try await send(.httpResponseStart(status: 308, headers: [("location", location), ("content-length", "0")]))
+                try await send(.httpResponseBody())
+                return
+            }
+            if let notFound = table.configuration.notFound { return try await notFound(scope, receive, send) }
+            try await answer(table.notFoundAnswer, send)
+        }
+    }
+
+    private func dispatchWebSocket(_ socket: WebSocketScope, _ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        let match = table.lookup(slot: RouteTable.webSocketSlot, rawPath: socket.rawPath, rootPath: socket.rootPath)
+        switch match.kind {
+        case .route:
+            let entry = table.routes[Int(match.route)]
+            guard entry.setsValue else { return try await entry.app(scope, receive, send) }
+            var routed = socket
+            routed.values[MatchedRouteKey.self] = MatchedRoute(entry.info, match.captures)
+            try await entry.app(.websocket(routed), receive, send)
+        case .mount:
+            let entry = table.routes[Int(match.route)]
+            var mounted = socket
+            mounted.rootPath = socket.rootPath.isEmpty ? entry.info.mountPrefix : socket.rootPath + entry.info.mountPrefix
+            try await entry.app(.websocket(mounted), receive, send)
+        case .methodNotAllowed, .upgradeRequired, .notFound:
+            if let notFound = table.configuration.notFound { return try await notFound(scope, receive, send) }
+            // Refused before `websocket.connect` is read: the server answers 403, as the
+            // seed's ASGIApplication does for an unknown path.
+            try await send(.websocketClose())
+        }
+    }
+
+    private func lifespan(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        if let lifespan = table.configuration.lifespan { return try await lifespan(scope, receive, send) }
+        while true {
+            switch try await receive() {
+            case .lifespanStartup: try await send(.lifespanStartupComplete)
+            case .lifespanShutdown:
+                try await send(.lifespanShutdownComplete)
+                return
+            default: return
             }
         }
     }
