@@ -58,5 +58,15 @@ let package = Package(
             path: "Benchmarks/MiddlewareStack",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The router: lookups and dispatch at 10 and 200 routes.
+        .executableTarget(
+            name: "Router",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
+            ],
+            path: "Benchmarks/Router",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )
