@@ -17,7 +17,7 @@ import RingwayToolkit
 /// - `{"type": "typing"}` → `typing` to everyone but the sender;
 /// - text that is not JSON → `{"error": "Invalid JSON"}` to the sender only. That includes
 ///   what Python accepts beyond RFC 8259 (`NaN`, `Infinity`, a lone surrogate `"\ud800"`)
-///   and nesting deeper than `JSONValue.defaultMaxDepth`;
+///   and nesting deeper than `JSONValue.defaultMaxDepth` (Python's recursion limit is near 1000);
 /// - an object of another type, or without one: ignored, as the seed does;
 /// - JSON that is not an object (`[1]`, `"hi"`, `3`): ignored too. The seed's `data.get`
 ///   raises there, which ends its receive loop and so the client's membership; a value
