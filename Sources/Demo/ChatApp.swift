@@ -1,22 +1,30 @@
 import Foundation
 import Ringway
+import RingwayToolkit
 
 /// The seed guide's `WebSocketChatApp` on `ws://host/chat/{room}`, speaking its messages
-/// exactly (see `ChatEvent` for what the server sends, `PythonJSON` for the bytes).
+/// exactly (see `ChatEvent` for what the server sends; the toolkit's `JSONValue` reads and
+/// writes the JSON).
 ///
 /// The room is the path's last segment (the seed's `path.split('/')[-1]`), taken from the
 /// raw path and then percent-decoded, so `/chat/a%2Fb` is the room `a/b` (the seed, splitting
 /// the decoded path, would say `b`); an empty room is refused (403).
 ///
-/// Text frames from a client, read as Python's `json.loads` reads them:
-/// - `{"type": "chat", "message": m}` → `chat` to everyone, `m` as sent (`""` when absent);
+/// Text frames from a client are read as RFC 8259 JSON (`JSONValue(parsing:)`); for such text
+/// every message is byte for byte what the seed's `json.loads` and `json.dumps` make of it:
+/// - `{"type": "chat", "message": m}` → `chat` to everyone, `m` as Python reads it (numbers
+///   in `repr` form, `2.50` as `2.5`; `""` when absent);
 /// - `{"type": "typing"}` → `typing` to everyone but the sender;
-/// - text that is not JSON → `{"error": "Invalid JSON"}` to the sender only (so is nesting
-///   deeper than `PythonJSONParser.maxDepth`, where Python would exceed its recursion limit);
+/// - text that is not JSON → `{"error": "Invalid JSON"}` to the sender only. That includes
+///   what Python accepts beyond RFC 8259 (`NaN`, `Infinity`, a lone surrogate `"\ud800"`)
+///   and nesting deeper than `JSONValue.defaultMaxDepth` (Python's recursion limit is near 1000);
 /// - an object of another type, or without one: ignored, as the seed does;
 /// - JSON that is not an object (`[1]`, `"hi"`, `3`): ignored too. The seed's `data.get`
 ///   raises there, which ends its receive loop and so the client's membership; a value
 ///   that is merely of the wrong shape is treated like an unknown type instead.
+///
+/// One difference remains for RFC 8259 input: a number beyond `Double`'s range (`1e400`) is
+/// relayed as written, where Python would write `Infinity`, which is not JSON.
 ///
 /// Binary frames are ignored, as the seed does.
 ///
@@ -44,16 +52,16 @@ struct ChatApp: Sendable {
         while true {
             guard case .websocketReceive(let message) = try await receive() else { return }
             guard case .text(let text) = message else { continue }
-            guard let data = try? PythonJSONParser.parse(text) else {
+            guard let data = try? JSONValue(parsing: text) else {
                 try await send(.websocketSend(.text(ChatEvent.invalidJSON)))
                 continue
             }
-            switch data["type"] {
-            case .string(let type) where type.elementsEqual("chat".utf16):
-                let event = ChatEvent.chat(message: data["message"] ?? .string([]), user: id, room: room,
-                                           timestamp: Date().timeIntervalSince1970)
+            switch data["type"]?.stringValue {
+            case "chat":
+                let message = data["message"]?.withPythonNumbers() ?? ""
+                let event = ChatEvent.chat(message: message, user: id, room: room, timestamp: Date().timeIntervalSince1970)
                 await rooms.broadcast(event, room: room)
-            case .string(let type) where type.elementsEqual("typing".utf16):
+            case "typing":
                 await rooms.broadcast(.typing(user: id, room: room), room: room, excluding: id)
             default:
                 continue

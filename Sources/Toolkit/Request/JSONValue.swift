@@ -70,10 +70,17 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
 
     public init(_ value: Int) { text = String(value) }
 
-    /// A finite `value` in its shortest round-trip form; nil for infinities and NaN, which JSON cannot write.
+    /// An integer of any width (`UInt64` ids, `Int32` counts).
+    public init(_ value: some BinaryInteger) { text = String(value) }
+
+    /// A finite `value` as Python's `repr` writes it (the shortest digits that read back as
+    /// `value`: `0.1`, `1.0`, `1e+16`, `1.5e-05`), so `.python` answers match `json.dumps`;
+    /// nil for infinities and NaN, which JSON cannot write.
     public init?(_ value: Double) {
         guard value.isFinite else { return nil }
-        text = "\(value)"  // Swift's shortest form is a JSON number once finite (`1.0`, `1e+16`)
+        var bytes: [UInt8] = []
+        Self.writePythonRepr(value, into: &bytes)
+        text = String(decoding: bytes, as: UTF8.self)
     }
 
     /// The value as an `Int`, when the literal is an integer that fits.

@@ -5,7 +5,9 @@ extension JSONValue {
         case compact
         /// What Python's `json.dumps` writes by default: `", "` and `": "` separators and
         /// every character outside printable ASCII as `\uXXXX` (surrogate pairs above
-        /// U+FFFF): `{"a": [1, "\u00e9"]}`. The seed's responses are written so.
+        /// U+FFFF, `/` as it is): `{"a": [1, "\u00e9"]}`. The seed's responses are written so.
+        /// Numbers are written as their text, which for `JSONNumber(Double)` is Python's
+        /// `repr`; a parsed `2.50` stays `2.50` unless `withPythonNumbers()` made it `2.5`.
         case python
     }
 
