@@ -6,29 +6,34 @@ import Glibc
 import Darwin
 #endif
 
-/// The demo application `ringway serve` runs: the routes of the benchmark suite and a
-/// small index page.
+/// The demo application `ringway serve` runs: the benchmark routes, the ASGI guide's
+/// examples (`GuideExamples`), the chat and the Server-Sent Events, on the toolkit's `Router`.
 ///
-/// - `GET /plaintext` → `Hello, World!` (`text/plain`)
-/// - `GET /json` → `{"message":"Hello, World!"}` (`application/json`)
-/// - `POST /echo` → the request body back, with its content-type
+/// - `GET /plaintext` → `Hello, World!` (`text/plain`); `GET /json` → `{"message":"Hello, World!"}`;
+///   `POST /echo` → the request body back, with its content-type
 /// - `GET /` → an HTML index
+/// - `GET /debug/scope`, `GET /home`, `GET /api`, `POST /api/echo`, `POST /form`, `GET /users/{id}`,
+///   `ws://…/ws` → the guide's examples (see `GuideExamples`)
 /// - `ws://…/ws/echo` → a WebSocket echoing text and binary messages (what Autobahn drives)
 /// - `GET /chat` → the chat page; `ws://…/chat/{room}` → the chat (see `ChatApp`)
 /// - `GET /static/{name}` → the regular file `name` of `staticDirectory`, when one is set,
 ///   sent with `http.response.pathsend` (`application/octet-stream`)
 /// - `GET /sse`, `GET /sse/page`, `GET`/`POST /sse/topics/{topic}` → Server-Sent Events (see `SSEDemo`)
 ///
-/// In front of every route: the client address from trusted proxies' `x-forwarded-*`, a
-/// request id (`x-request-id`), the access log when one is configured, and CORS for any
-/// origin on `/api` and below.
+/// Unknown paths are `404 Not Found`, a known path with another method `405` with `allow`,
+/// an unknown WebSocket path is refused (403). In front of every route: the client address
+/// from trusted proxies' `x-forwarded-*`, a request id (`x-request-id`), the access log when
+/// one is configured, and CORS for any origin on `/api` and below.
 public struct DemoApp: Application {
-    private let chat = ChatApp()
     private let events: SSEDemo
     /// The directory `/static/{name}` serves files from; nil: no such route.
     public let staticDirectory: String?
     /// The hub behind the SSE routes.
     public var sse: ServerSentEvents { events.sse }
+    /// The routes, without the middleware (for their body limits).
+    private let router: RouterApplication
+    /// The routes under the middleware, built once.
+    private let stack: any Application
 
     /// The demo's SSE settings: heartbeats every `heartbeat` (nil: none), and on shutdown a
     /// `retry: 500` hint so pages come back quickly to a restarted server.
@@ -46,30 +51,78 @@ public struct DemoApp: Application {
                 clock: some Clock<Duration> = ContinuousClock(), accessLog: AccessLogFormat? = nil,
                 forwardedAllowIPs: TrustedProxies = .loopback) {
         self.staticDirectory = staticDirectory
-        self.events = SSEDemo(sse: ServerSentEvents(configuration: sse, clock: clock))
-        self.proxyHeaders = ProxyHeadersMiddleware(trustedProxies: forwardedAllowIPs)
+        let events = SSEDemo(sse: ServerSentEvents(configuration: sse, clock: clock))
+        self.events = events
+        let router = Self.routes(staticDirectory: staticDirectory, events: events)
+        self.router = router
         // On stderr the line alone: a console handler would print the metadata beside it.
-        self.accessLog = accessLog.map { LoggingMiddleware(format: $0, includeMetadata: false) }
+        let log = accessLog.map { LoggingMiddleware(format: $0, includeMetadata: false) }
+        self.stack = router.with(ProxyHeadersMiddleware(trustedProxies: forwardedAllowIPs), RequestIDMiddleware(), log, Self.cors)
     }
 
-    private let proxyHeaders: ProxyHeadersMiddleware
-    private let requestID = RequestIDMiddleware()
-    private let accessLog: LoggingMiddleware?
     private static let cors = try! CORSMiddleware(allowedOrigins: .any, allowedMethods: .any, allowedHeaders: .any).on(pathPrefix: "/api")
 
-    /// The routes below, as the application the middleware wraps.
-    private struct Routes: Application {
-        let demo: DemoApp
-        func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
-            try await demo.route(scope, receive, send)
+    /// The demo's routes.
+    private static func routes(staticDirectory: String?, events: SSEDemo) -> RouterApplication {
+        let router = Router()
+        let chat = ChatApp()
+        router.get("/") { _, _, send in try await send.bytes(index, contentType: htmlType) }
+        router.get("/plaintext") { _, _, send in try await respond(send, 200, plaintextHeaders, plaintext) }
+        router.get("/json") { _, _, send in try await respond(send, 200, jsonHeaders, json) }
+        router.post("/echo") { scope, receive, send in
+            let body = try await Request(scope, receive).body()
+            try await send.bytes(body, contentType: scope.headers["content-type"] ?? "application/octet-stream")
         }
+        router.get("/debug/scope", GuideExamples.debugScope)
+        router.get("/home", GuideExamples.home)
+        router.get("/api", GuideExamples.api)
+        router.post("/api/echo", GuideExamples.echoJSON)
+        router.post("/form", bodyLimit: GuideExamples.formBodyLimit, GuideExamples.form)
+        router.get("/users/{id:int}", GuideExamples.user)
+        router.websocket("/ws", GuideExamples.websocketEcho)
+        router.websocket("/ws/echo") { scope, receive, send in
+            guard let socket = WebSocket(scope, receive, send) else { return }
+            try await socket.accept()
+            for try await message in socket.messages { try await send(.websocketSend(message)) }
+        }
+        router.get("/chat") { _, _, send in try await send.bytes(ChatPage.html, contentType: htmlType) }
+        // The room is the path's last segment, as the guide's `path.split('/')[-1]`.
+        router.websocket("/chat/{path...}") { scope, receive, send in
+            guard case .websocket(let socket) = scope, let room = ChatApp.room(rawPath: socket.rawPath) else {
+                return try await send(.websocketClose())  // → 403
+            }
+            guard case .websocketConnect = try await receive() else { return }
+            try await chat.serve(room: room, receive, send)
+        }
+        if let staticDirectory {
+            router.get("/static/{name}") { scope, _, send in
+                try await serveStatic(staticDirectory, scope.pathParameters["name"] ?? "", send)
+            }
+        }
+        events.register(on: router)
+        do {
+            return try router.build()
+        } catch {
+            preconditionFailure("the demo's routes are fixed and valid: \(error)")
+        }
+    }
+
+    /// The server settings the routes need: `POST /form`'s larger body limit (uploads),
+    /// every other route keeping `http`'s limit.
+    public func httpConfiguration(_ http: HTTPServerConfiguration = HTTPServerConfiguration()) -> HTTPServerConfiguration {
+        var http = http
+        let standard = http.limits.maxBodyBytes
+        http.limits.maxBodyBytes = max(standard, UInt64(GuideExamples.formBodyLimit))
+        let router = self.router
+        http.bodyLimit = { method, path, headers in router.bodyLimit(method: method, path: path, headers: headers) ?? standard }
+        return http
     }
 
     static let plaintext = Array("Hello, World!".utf8)
     static let json = Array(#"{"message":"Hello, World!"}"#.utf8)
     static let plaintextHeaders: Headers = [("content-type", "text/plain")]
     static let jsonHeaders: Headers = [("content-type", "application/json")]
-    static let htmlHeaders: Headers = [("content-type", "text/html; charset=utf-8")]
+    static let htmlType = "text/html; charset=utf-8"
     static let index = Array("""
         <!doctype html>
         <html lang="en">
@@ -87,82 +140,33 @@ public struct DemoApp: Application {
         <li><a href="/sse/page">GET /sse/page</a> — the EventSource page showing those updates</li>
         <li><code>GET /sse/topics/{topic}</code> subscribes to a topic; <code>POST /sse/topics/{topic}[?event=NAME]</code> publishes the body to it (<code>202 {"id": n, "subscribers": k}</code>)</li>
         </ul>
+        <p>The ASGI guide's examples:</p>
+        <ul>
+        <li><a href="/debug/scope?name=value">GET /debug/scope</a> — <code>debug_scope</code>: the request's scope as JSON</li>
+        <li><a href="/home">GET /home</a> and <a href="/api">GET /api</a> — the class-based app (other methods: 405 with <code>allow</code>; unknown paths: 404)</li>
+        <li><code>POST /api/echo</code> — <code>parse_json_request</code>: <code>{"received": …, "method": "POST", "path": "/api/echo"}</code>, <code>400 Invalid JSON</code></li>
+        <li><code>POST /form</code> — <code>parse_form_request</code>: URL-encoded and multipart forms (files as their name, type and size)</li>
+        <li><a href="/users/42">GET /users/{id}</a> — a path parameter: <code>{"id": 42}</code></li>
+        <li><code>ws://&lt;host&gt;/ws</code> — <code>websocket_handler</code>: text comes back as <code>Echo: …</code>, bytes unchanged</li>
+        <li><a href="/chat">GET /chat</a> — <code>WebSocketChatApp</code>: rooms at <code>ws://&lt;host&gt;/chat/{room}</code></li>
+        </ul>
+        <p>Every request is logged (method, path, status, duration, bytes, request id, client); <code>/api</code> and below answer CORS for any origin.</p>
         </body>
         </html>
 
         """.utf8)
 
     public func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
-        // The stack is nested structs of the values made in `init`: nothing is allocated for it here.
-        try await Routes(demo: self).with(proxyHeaders, requestID, accessLog, Self.cors)(scope, receive, send)
+        try await stack(scope, receive, send)
     }
 
-    private func route(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
-        if case .websocket(let socket) = scope {
-            try await serveWebSocket(socket, receive, send)
-            return
-        }
-        guard case .http(let request) = scope else { return }  // no lifespan needs
-        switch (request.method, request.path) {
-        case ("GET", "/plaintext"), ("HEAD", "/plaintext"):
-            try await Self.respond(send, 200, Self.plaintextHeaders, Self.plaintext)
-        case ("GET", "/json"), ("HEAD", "/json"):
-            try await Self.respond(send, 200, Self.jsonHeaders, Self.json)
-        case ("GET", "/"), ("HEAD", "/"):
-            try await Self.respond(send, 200, Self.htmlHeaders, Self.index)
-        case ("GET", "/chat"), ("HEAD", "/chat"):
-            try await Self.respond(send, 200, Self.htmlHeaders, ChatPage.html)
-        case ("POST", "/echo"):
-            guard let body = try await DemoRequest.body(receive) else { return }  // client left
-            var headers = Headers()
-            headers.append(name: "content-type".utf8, value: request.headers.first("content-type") ?? ArraySlice("application/octet-stream".utf8))
-            try await Self.respond(send, 200, headers, body)
-        case (_, "/sse"), (_, "/sse/page"):
-            try await events.serve(request, scope, receive, send)
-        case (_, let path) where path.hasPrefix(SSEDemo.topicsPrefix):
-            try await events.serve(request, scope, receive, send)
-        case ("GET", let path) where path.hasPrefix(Self.staticPrefix), ("HEAD", let path) where path.hasPrefix(Self.staticPrefix):
-            try await serveStatic(String(path.dropFirst(Self.staticPrefix.count)), send)
-        case (_, "/plaintext"), (_, "/json"), (_, "/"), (_, "/echo"):
-            let allowed = request.path == "/echo" ? "POST" : "GET, HEAD"
-            try await Self.respond(send, 405, [("content-type", "text/plain"), ("allow", allowed)], Array("Method Not Allowed\n".utf8))
-        default:
-            try await Self.respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
-        }
-    }
-
-    private func serveWebSocket(_ socket: WebSocketScope, _ receive: Receive, _ send: Send) async throws {
-        guard case .websocketConnect = try await receive() else { return }
-        if socket.path.hasPrefix("/chat/"), let room = ChatApp.room(rawPath: socket.rawPath) {
-            try await chat.serve(room: room, receive, send)
-            return
-        }
-        guard let echo = WebSocket(.websocket(socket), receive, send) else { return }
-        guard socket.path == "/ws/echo" else {
-            try await send(.websocketClose())  // → 403
-            return
-        }
-        try await send(.websocketAccept())
-        for try await message in echo.messages {
-            try await send(.websocketSend(message))
-        }
-    }
-
-    static let staticPrefix = "/static/"
-
-    /// One file of `staticDirectory`: a single path segment naming a regular file (no
-    /// dot files, so neither `..` nor hidden files), else 404.
-    private func serveStatic(_ name: String, _ send: Send) async throws {
-        guard let staticDirectory, !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else {
-            try await Self.respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
-            return
-        }
-        let path = staticDirectory + "/" + name
+    /// One file of `directory`: a single path segment naming a regular file (no dot files,
+    /// so neither `..` nor hidden files), else 404.
+    private static func serveStatic(_ directory: String, _ name: String, _ send: Send) async throws {
+        guard !name.isEmpty, !name.hasPrefix("."), !name.contains("/"), !name.contains("\0") else { throw HTTPError.notFound }
+        let path = directory + "/" + name
         var info = stat()
-        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            try await Self.respond(send, 404, Self.plaintextHeaders, Array("Not Found\n".utf8))
-            return
-        }
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw HTTPError.notFound }
         try await send(.httpResponseStart(status: 200, headers: [("content-type", "application/octet-stream")]))
         try await send(.httpResponsePathsend(path: path))
     }

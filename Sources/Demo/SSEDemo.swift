@@ -1,5 +1,6 @@
 import Foundation
 import Ringway
+import RingwayToolkit
 
 /// The seed guide's Server-Sent Events, and broadcast topics:
 ///
@@ -14,43 +15,30 @@ import Ringway
 struct SSEDemo: Sendable {
     let sse: ServerSentEvents
 
-    static let topicsPrefix = "/sse/topics/"
     static let defaultInterval = 1000
     static let minimumInterval = 10
     static let maxTopicName = 200
 
-    func serve(_ request: HTTPScope, _ scope: Scope, _ receive: Receive, _ send: Send) async throws {
-        switch (request.method, request.path) {
-        case ("GET", "/sse"):
-            try await updates(request, scope, receive, send)
-        case ("GET", "/sse/page"), ("HEAD", "/sse/page"):
-            try await DemoApp.respond(send, 200, DemoApp.htmlHeaders, SSEPage.html)
-        case (_, "/sse"), (_, "/sse/page"):
-            try await DemoApp.respond(send, 405, [("content-type", "text/plain"), ("allow", request.path == "/sse" ? "GET" : "GET, HEAD")],
-                                        Array("Method Not Allowed\n".utf8))
-        default:
-            let topic = String(request.path.dropFirst(Self.topicsPrefix.count))
-            guard !topic.isEmpty, !topic.contains("/"), topic.utf8.count <= Self.maxTopicName else {
-                try await DemoApp.respond(send, 404, DemoApp.plaintextHeaders, Array("Not Found\n".utf8))
-                return
-            }
-            switch request.method {
-            case "GET": try await subscribe(topic, scope, receive, send)
-            case "POST": try await publish(topic, request, receive, send)
-            default:
-                try await DemoApp.respond(send, 405, [("content-type", "text/plain"), ("allow", "GET, POST")], Array("Method Not Allowed\n".utf8))
-            }
-        }
+    /// Registers the routes on `router`.
+    func register(on router: Router) {
+        router.get("/sse") { scope, receive, send in try await updates(scope, receive, send) }
+        router.get("/sse/page") { _, _, send in try await send.bytes(SSEPage.html, contentType: DemoApp.htmlType) }
+        router.get("/sse/topics/{topic}") { scope, receive, send in try await subscribe(scope, receive, send) }
+        router.post("/sse/topics/{topic}") { scope, receive, send in try await publish(scope, receive, send) }
+    }
+
+    /// The `{topic}` of a topic route: at most `maxTopicName` bytes, else 404.
+    private static func topic(_ scope: Scope) throws(HTTPError) -> String {
+        guard let topic = scope.pathParameters["topic"], topic.utf8.count <= maxTopicName, !topic.contains("/") else { throw .notFound }
+        return topic
     }
 
     /// `GET /sse`.
-    private func updates(_ request: HTTPScope, _ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+    private func updates(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
         var interval = Self.defaultInterval
-        if let value = DemoQuery.value("interval_ms", in: request.query) {
+        if let value = Request(scope, receive).query["interval_ms"] {
             guard let milliseconds = Int(value), milliseconds >= 0 else {
-                try await DemoApp.respond(send, 400, DemoApp.plaintextHeaders,
-                                            Array("interval_ms must be a whole number of milliseconds (at least \(Self.minimumInterval))\n".utf8))
-                return
+                throw HTTPError.badRequest("interval_ms must be a whole number of milliseconds (at least \(Self.minimumInterval))\n")
             }
             interval = max(Self.minimumInterval, milliseconds)
         }
@@ -69,69 +57,39 @@ struct SSEDemo: Sendable {
     }
 
     /// `GET /sse/topics/{topic}`.
-    private func subscribe(_ topic: String, _ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+    private func subscribe(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        let topic = try Self.topic(scope)
         do {
             try await sse.subscribe(scope, receive, send, to: topic, headers: [("access-control-allow-origin", "*")])
         } catch let error as SSEBroadcastError {
-            try await DemoApp.respond(send, 503, DemoApp.plaintextHeaders, Array("\(error)\n".utf8))
+            throw HTTPError(503, "\(error)\n")
         }
     }
 
     /// `POST /sse/topics/{topic}[?event=NAME]`.
-    private func publish(_ topic: String, _ request: HTTPScope, _ receive: Receive, _ send: Send) async throws {
-        guard let body = try await DemoRequest.body(receive) else { return }  // client left
+    private func publish(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        let topic = try Self.topic(scope)
+        let request = Request(scope, receive)
+        let body = try await request.body()
         guard let data = String(validating: body, as: UTF8.self) else {
-            try await DemoApp.respond(send, 400, DemoApp.plaintextHeaders, Array("the event data must be UTF-8 text\n".utf8))
-            return
+            throw HTTPError.badRequest("the event data must be UTF-8 text\n")
         }
-        let event = DemoQuery.value("event", in: request.query)
+        let event = request.query["event"]
         let published: PublishedEvent
         do {
             published = try sse.publish(ServerSentEvent(data: data, event: event?.isEmpty == true ? nil : event), to: topic)
         } catch {
             switch error.kind {
-            case .tooManyTopics:
-                try await DemoApp.respond(send, 503, DemoApp.plaintextHeaders, Array("\(error)\n".utf8))
-            case .encoding, .idNotAllowed:
-                try await DemoApp.respond(send, 400, DemoApp.plaintextHeaders, Array("invalid event name: \(error)\n".utf8))
+            case .tooManyTopics: throw HTTPError(503, "\(error)\n")
+            case .encoding, .idNotAllowed: throw HTTPError.badRequest("invalid event name: \(error)\n")
             }
-            return
         }
-        try await DemoApp.respond(send, 202, DemoApp.jsonHeaders,
-                                    Array(#"{"id": \#(published.id), "subscribers": \#(published.subscribers)}"#.utf8))
+        let reply: JSONValue = ["id": .number(JSONNumber(Int(published.id))), "subscribers": .number(JSONNumber(published.subscribers))]
+        try await send.json(reply, style: .python, status: 202)
     }
 
     /// Seconds since 1970 with a fraction, as Python's `time.time()` prints.
     static func timestamp() -> String {
         String(Date().timeIntervalSince1970)
-    }
-}
-
-/// The request helpers the demo needs (the toolkit will give apps their own).
-enum DemoRequest {
-    /// The whole request body, or nil when the client left first.
-    static func body(_ receive: Receive) async throws -> [UInt8]? {
-        var body: [UInt8] = []
-        while true {
-            guard case .httpRequest(let chunk, let more) = try await receive() else { return nil }
-            body.append(contentsOf: chunk)
-            if !more { return body }
-        }
-    }
-}
-
-enum DemoQuery {
-    /// The first value of `name` in a query string (`+` and percent-escapes decoded).
-    static func value(_ name: String, in query: String) -> String? {
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard decode(parts[0]) == name else { continue }
-            return parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return nil
-    }
-
-    private static func decode(_ text: Substring) -> String? {
-        String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 }

@@ -120,7 +120,7 @@ struct Serve: AsyncParsableCommand {
             pingTimeout: .milliseconds(Int64(wsPingTimeout * 1000)))
         let sse = DemoApp.sseConfiguration(heartbeat: sseHeartbeat > 0 ? .milliseconds(Int64(sseHeartbeat * 1000)) : nil)
         let app = DemoApp(staticDirectory: staticDir, sse: sse, accessLog: try accessLog(), forwardedAllowIPs: try TrustedProxies(forwardedAllowIps))
-        let server = Server(app: app, configuration: configuration, websocket: websocket, logger: logger)
+        let server = Server(app: app, configuration: configuration, http: app.httpConfiguration(), websocket: websocket, logger: logger)
         try await server.runService()
     }
 }

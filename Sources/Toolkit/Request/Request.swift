@@ -110,15 +110,8 @@ public struct Request: Sendable {
 
     /// The body limit for a call given `limit`: the call's, else the route's, else the default.
     func effectiveLimit(_ limit: Int?) -> Int {
-        limit ?? routeLimit(of: scope) ?? Self.defaultBodyLimit
+        limit ?? scope.routeBodyLimit ?? Self.defaultBodyLimit
     }
-}
-
-/// The body limit of the route that matched `scope`, or nil.
-///
-/// The router sets it (`scope.routeBodyLimit`); this is the one place that reads it.
-func routeLimit(of scope: Scope) -> Int? {
-    nil
 }
 
 /// Collects body pieces up to a limit, refusing the piece that would pass it before

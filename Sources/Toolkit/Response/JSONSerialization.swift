@@ -9,6 +9,10 @@ extension JSONValue {
         /// Numbers are written as their text, which for `JSONNumber(Double)` is Python's
         /// `repr`; a parsed `2.50` stays `2.50` unless `withPythonNumbers()` made it `2.5`.
         case python
+        /// Python's `json.dumps(value, indent: n)`: each member and element on its own line,
+        /// indented `n` spaces per level, `","` at line ends and `": "` after names; empty
+        /// containers as `{}`/`[]`; non-ASCII as `\uXXXX`, as `.python`.
+        case pythonIndented(Int)
     }
 
     /// The JSON text of this value in `style`, as UTF-8 bytes. Numbers are written as
@@ -27,33 +31,57 @@ extension JSONValue {
 
     /// Appends the JSON text of this value to `output`.
     public func write(into output: inout [UInt8], style: Style = .compact) {
+        write(into: &output, style: style, depth: 0)
+    }
+
+    private func write(into output: inout [UInt8], style: Style, depth: Int) {
+        let asciiOnly = style != .compact
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
         case .number(let number): output.append(contentsOf: number.text.utf8)
-        case .string(let text): Self.writeString(text, into: &output, asciiOnly: style == .python)
+        case .string(let text): Self.writeString(text, into: &output, asciiOnly: asciiOnly)
         case .array(let elements):
             output.append(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
-                if position > 0 { Self.writeSeparator(UInt8(ascii: ","), style, into: &output) }
-                element.write(into: &output, style: style)
+                Self.writeItemBreak(first: position == 0, style, depth: depth + 1, into: &output)
+                element.write(into: &output, style: style, depth: depth + 1)
             }
+            if !elements.isEmpty { Self.writeClosingBreak(style, depth: depth, into: &output) }
             output.append(UInt8(ascii: "]"))
         case .object(let object):
             output.append(UInt8(ascii: "{"))
             for (position, member) in object.members.enumerated() {
-                if position > 0 { Self.writeSeparator(UInt8(ascii: ","), style, into: &output) }
-                Self.writeString(member.key, into: &output, asciiOnly: style == .python)
-                Self.writeSeparator(UInt8(ascii: ":"), style, into: &output)
-                member.value.write(into: &output, style: style)
+                Self.writeItemBreak(first: position == 0, style, depth: depth + 1, into: &output)
+                Self.writeString(member.key, into: &output, asciiOnly: asciiOnly)
+                output.append(UInt8(ascii: ":"))
+                if style != .compact { output.append(0x20) }
+                member.value.write(into: &output, style: style, depth: depth + 1)
             }
+            if !object.isEmpty { Self.writeClosingBreak(style, depth: depth, into: &output) }
             output.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeSeparator(_ separator: UInt8, _ style: Style, into output: inout [UInt8]) {
-        output.append(separator)
-        if style == .python { output.append(0x20) }
+    /// What goes before a member or element: `,` unless it is the first, then a space
+    /// (`.python`) or a line break and the indentation of `depth` (`.pythonIndented`).
+    private static func writeItemBreak(first: Bool, _ style: Style, depth: Int, into output: inout [UInt8]) {
+        if !first { output.append(UInt8(ascii: ",")) }
+        switch style {
+        case .compact: break
+        case .python: if !first { output.append(0x20) }
+        case .pythonIndented(let width): writeLineBreak(indent: width * depth, into: &output)
+        }
+    }
+
+    /// What goes before a non-empty container's closing bracket.
+    private static func writeClosingBreak(_ style: Style, depth: Int, into output: inout [UInt8]) {
+        if case .pythonIndented(let width) = style { writeLineBreak(indent: width * depth, into: &output) }
+    }
+
+    private static func writeLineBreak(indent: Int, into output: inout [UInt8]) {
+        output.append(0x0A)
+        output.append(contentsOf: repeatElement(0x20, count: max(0, indent)))
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

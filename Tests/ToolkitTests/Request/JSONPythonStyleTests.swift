@@ -72,4 +72,16 @@ struct JSONPythonStyleTests {
     func refusesPythonExtensions(text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
     }
+
+    /// Expected texts are Python 3's `json.dumps(json.loads(text), indent=2)`.
+    @Test("pythonIndented(2) is json.dumps(indent=2)", arguments: [
+        ("{}", "{}"),
+        ("[]", "[]"),
+        ("{\"a\": [], \"b\": {}}", "{\n  \"a\": [],\n  \"b\": {}\n}"),
+        ("{\"type\": \"http\", \"headers\": {\"host\": \"x\", \"h\\u00e9\": \"v\"}, \"client\": [\"127.0.0.1\", 5000], \"n\": null}", "{\n  \"type\": \"http\",\n  \"headers\": {\n    \"host\": \"x\",\n    \"h\\u00e9\": \"v\"\n  },\n  \"client\": [\n    \"127.0.0.1\",\n    5000\n  ],\n  \"n\": null\n}"),
+        ("[1, [2, [3]], \"s\"]", "[\n  1,\n  [\n    2,\n    [\n      3\n    ]\n  ],\n  \"s\"\n]"),
+    ])
+    func indented(text: String, python: String) throws {
+        #expect(try JSONValue(parsing: text).serializedString(.pythonIndented(2)) == python)
+    }
 }
