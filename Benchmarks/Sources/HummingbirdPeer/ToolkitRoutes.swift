@@ -18,7 +18,8 @@ enum HummingbirdToolkitRoutes {
         for index in 0..<ToolkitRoutes.parameterisedCount {
             let text = "r\(index)"
             api.get(RouterPath("\(text)/:id")) { _, context in
-                "\(text) \(try context.parameters.require("id"))"
+                let id = try context.parameters.require("id")
+                return "\(text) \(id)"
             }
         }
         router.get("users/:id") { _, context in

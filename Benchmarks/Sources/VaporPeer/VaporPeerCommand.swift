@@ -17,19 +17,19 @@ struct VaporPeerCommand: AsyncParsableCommand {
         abstract: "Vapor 4 server: GET /plaintext, GET /json, POST /echo, WebSocket /ws/echo; or --toolkit's 50 routes."
     )
 
-    @Option(help: "Address to bind.")
+    @ArgumentParser.Option(help: "Address to bind.")
     var host = "127.0.0.1"
 
-    @Option(help: "Port to bind (0 picks a free one).")
+    @ArgumentParser.Option(help: "Port to bind (0 picks a free one).")
     var port = 8083
 
-    @Option(help: "Number of event loop threads.")
+    @ArgumentParser.Option(help: "Number of event loop threads.")
     var threads = 1
 
-    @Flag(help: "Serve the toolkit workload's 50 routes (GET /users/{id} among them) instead of the benchmark routes.")
+    @ArgumentParser.Flag(help: "Serve the toolkit workload's 50 routes (GET /users/{id} among them) instead of the benchmark routes.")
     var toolkit = false
 
-    @Option(help: "With --toolkit: log every request (Vapor's RouteLoggingMiddleware at info) to this file. Default: warnings only, on stderr.")
+    @ArgumentParser.Option(help: "With --toolkit: log every request (Vapor's RouteLoggingMiddleware at info) to this file. Default: warnings only, on stderr.")
     var accessLog: String?
 
     func validate() throws {

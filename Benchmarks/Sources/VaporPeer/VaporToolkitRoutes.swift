@@ -15,7 +15,8 @@ enum VaporToolkitRoutes {
         for index in 0..<ToolkitRoutes.parameterisedCount {
             let text = "r\(index)"
             api.get(PathComponent(stringLiteral: text), ":id") { request in
-                "\(text) \(try request.parameters.require("id"))"
+                let id = try request.parameters.require("id")
+                return "\(text) \(id)"
             }
         }
         app.get("users", ":id") { request in
