@@ -148,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "ringway",
             dependencies: [
-                "Ringway", "RingwayDemo",
+                "Ringway", "RingwayDemo", "RingwayToolkit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

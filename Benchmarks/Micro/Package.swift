@@ -28,5 +28,45 @@ let package = Package(
             path: "Benchmarks/Codecs",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The toolkit's request parsers (forms, JSON, cookies).
+        .executableTarget(
+            name: "RequestParsing",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
+            ],
+            path: "Benchmarks/RequestParsing",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The multipart/form-data parser.
+        .executableTarget(
+            name: "Multipart",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
+            ],
+            path: "Benchmarks/Multipart",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The toolkit's middleware stack: a bare application against five pass-through middleware.
+        .executableTarget(
+            name: "MiddlewareStack",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
+            ],
+            path: "Benchmarks/MiddlewareStack",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The router: lookups and dispatch at 10 and 200 routes.
+        .executableTarget(
+            name: "Router",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
+            ],
+            path: "Benchmarks/Router",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -2,7 +2,8 @@
 ///
 /// The runtime calls it once per HTTP request, once per WebSocket connection and once for
 /// the lifespan, with that scope's `receive` and `send`. Returning ends the scope; throwing
-/// before the response started makes the runtime answer 500.
+/// before the response started makes the runtime answer 500 (or, for an `HTTPResponseError`,
+/// the response it carries).
 public protocol Application: Sendable {
     func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws
 }

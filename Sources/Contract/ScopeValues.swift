@@ -19,36 +19,72 @@ public protocol ScopeValueKey {
 ///
 /// Unlike `state` (the ASGI lifespan state, shared by every request), these belong to one
 /// scope value: a middleware sets them on its copy of the scope before calling the next
-/// application. Empty storage allocates nothing.
+/// application. Empty storage allocates nothing, and neither do the first two values when
+/// each fits an existential's inline buffer (three words): a router's match plus one
+/// middleware value (a request id) cost no allocation.
+///
+/// ```
+/// first:  (key, value)?   ─┐ inline, filled first
+/// second: (key, value)?   ─┘
+/// spill:  [key: value]?   the third value on; nil until then
+/// ```
+/// A key lives in exactly one of the three places.
 public struct ScopeValues: Sendable {
-    /// nil until the first value is set, so a scope that never uses values costs one word and
-    /// no reference counting when it is copied (even the empty dictionary's immortal
-    /// singleton takes the slow retain/release path).
-    private var storage: [ObjectIdentifier: any Sendable]?
+    private struct Entry: Sendable {
+        var key: ObjectIdentifier
+        var value: any Sendable
+    }
+
+    private var first: Entry?
+    private var second: Entry?
+    /// nil until a third value is set, so a scope with few values costs no dictionary (even
+    /// the empty dictionary's immortal singleton takes the slow retain/release path on copy).
+    private var spill: [ObjectIdentifier: any Sendable]?
 
     public init() {}
 
     /// The value stored under `key`, or nil; assigning nil removes it.
     public subscript<Key: ScopeValueKey>(key: Key.Type) -> Key.Value? {
         get {
-            guard let storage, let value = storage[ObjectIdentifier(key)] else { return nil }
+            let id = ObjectIdentifier(key)
             // Only `Key.Value`s are stored under `ObjectIdentifier(Key.self)` (the setter below).
+            if let first, first.key == id { return first.value as? Key.Value }
+            if let second, second.key == id { return second.value as? Key.Value }
+            guard let spill, let value = spill[id] else { return nil }
             return value as? Key.Value
         }
         set {
-            if let newValue {
-                storage = storage ?? [:]
-                storage![ObjectIdentifier(key)] = newValue
+            let id = ObjectIdentifier(key)
+            guard let newValue else {
+                if first?.key == id {
+                    first = nil
+                } else if second?.key == id {
+                    second = nil
+                } else if spill?.removeValue(forKey: id) != nil, spill?.isEmpty == true {
+                    spill = nil
+                }
+                return
+            }
+            if first?.key == id {
+                first!.value = newValue
+            } else if second?.key == id {
+                second!.value = newValue
+            } else if spill?[id] != nil {
+                spill![id] = newValue
+            } else if first == nil {
+                first = Entry(key: id, value: newValue)
+            } else if second == nil {
+                second = Entry(key: id, value: newValue)
             } else {
-                storage?[ObjectIdentifier(key)] = nil
-                if storage?.isEmpty == true { storage = nil }
+                spill = spill ?? [:]
+                spill![id] = newValue
             }
         }
     }
 
     /// Whether no value is set.
-    public var isEmpty: Bool { storage?.isEmpty ?? true }
+    public var isEmpty: Bool { count == 0 }
 
     /// The number of values set.
-    public var count: Int { storage?.count ?? 0 }
+    public var count: Int { (first == nil ? 0 : 1) + (second == nil ? 0 : 1) + (spill?.count ?? 0) }
 }

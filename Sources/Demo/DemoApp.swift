@@ -1,4 +1,5 @@
 public import Ringway
+public import RingwayToolkit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,10 +14,14 @@ import Darwin
 /// - `POST /echo` → the request body back, with its content-type
 /// - `GET /` → an HTML index
 /// - `ws://…/ws/echo` → a WebSocket echoing text and binary messages (what Autobahn drives)
-/// - `GET /chat` → the chat page; `ws://…/chat/{room}?user=NAME` → the chat (see `ChatApp`)
+/// - `GET /chat` → the chat page; `ws://…/chat/{room}` → the chat (see `ChatApp`)
 /// - `GET /static/{name}` → the regular file `name` of `staticDirectory`, when one is set,
 ///   sent with `http.response.pathsend` (`application/octet-stream`)
 /// - `GET /sse`, `GET /sse/page`, `GET`/`POST /sse/topics/{topic}` → Server-Sent Events (see `SSEDemo`)
+///
+/// In front of every route: the client address from trusted proxies' `x-forwarded-*`, a
+/// request id (`x-request-id`), the access log when one is configured, and CORS for any
+/// origin on `/api` and below.
 public struct DemoApp: Application {
     private let chat = ChatApp()
     private let events: SSEDemo
@@ -35,10 +40,29 @@ public struct DemoApp: Application {
     ///   - staticDirectory: the directory `/static/{name}` serves files from.
     ///   - sse: the SSE routes' settings.
     ///   - clock: the SSE routes' clock (heartbeats, update intervals); a test passes a manual one.
+    ///   - accessLog: the access log's line format (`ringway serve --access-log-format`); nil: no access log.
+    ///   - forwardedAllowIPs: the proxies whose `x-forwarded-for`/`-proto` are believed.
     public init(staticDirectory: String? = nil, sse: SSEConfiguration = DemoApp.sseConfiguration(),
-                clock: some Clock<Duration> = ContinuousClock()) {
+                clock: some Clock<Duration> = ContinuousClock(), accessLog: AccessLogFormat? = nil,
+                forwardedAllowIPs: TrustedProxies = .loopback) {
         self.staticDirectory = staticDirectory
         self.events = SSEDemo(sse: ServerSentEvents(configuration: sse, clock: clock))
+        self.proxyHeaders = ProxyHeadersMiddleware(trustedProxies: forwardedAllowIPs)
+        // On stderr the line alone: a console handler would print the metadata beside it.
+        self.accessLog = accessLog.map { LoggingMiddleware(format: $0, includeMetadata: false) }
+    }
+
+    private let proxyHeaders: ProxyHeadersMiddleware
+    private let requestID = RequestIDMiddleware()
+    private let accessLog: LoggingMiddleware?
+    private static let cors = try! CORSMiddleware(allowedOrigins: .any, allowedMethods: .any, allowedHeaders: .any).on(pathPrefix: "/api")
+
+    /// The routes below, as the application the middleware wraps.
+    private struct Routes: Application {
+        let demo: DemoApp
+        func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+            try await demo.route(scope, receive, send)
+        }
     }
 
     static let plaintext = Array("Hello, World!".utf8)
@@ -69,6 +93,11 @@ public struct DemoApp: Application {
         """.utf8)
 
     public func callAsFunction(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
+        // The stack is nested structs of the values made in `init`: nothing is allocated for it here.
+        try await Routes(demo: self).with(proxyHeaders, requestID, accessLog, Self.cors)(scope, receive, send)
+    }
+
+    private func route(_ scope: Scope, _ receive: Receive, _ send: Send) async throws {
         if case .websocket(let socket) = scope {
             try await serveWebSocket(socket, receive, send)
             return
@@ -104,8 +133,8 @@ public struct DemoApp: Application {
 
     private func serveWebSocket(_ socket: WebSocketScope, _ receive: Receive, _ send: Send) async throws {
         guard case .websocketConnect = try await receive() else { return }
-        if socket.path.hasPrefix("/chat/"), socket.path.count > "/chat/".count {
-            try await chat.serve(socket, room: String(socket.path.dropFirst("/chat/".count)), receive, send)
+        if socket.path.hasPrefix("/chat/"), let room = ChatApp.room(rawPath: socket.rawPath) {
+            try await chat.serve(room: room, receive, send)
             return
         }
         guard let echo = WebSocket(.websocket(socket), receive, send) else { return }

@@ -33,7 +33,8 @@ public struct TestClient: Sendable {
     ///   - http, websocket, server: the server's configuration (limits, timeouts, upgrades).
     ///   - state: values copied into every request scope's `state`, beside what lifespan startup stored.
     ///   - raiseServerErrors: rethrow an error the application threw (after the server answered
-    ///     it, e.g. with a 500) from the request that caused it, as Starlette's client does.
+    ///     it, e.g. with a 500) from the request that caused it, as Starlette's client does;
+    ///     an `HTTPResponseError` thrown before the response started is an answer, not rethrown.
     ///   - logger: the server's logger (errors only, by default).
     public init(app: some Application, http: HTTPServerConfiguration = HTTPServerConfiguration(),
                 websocket: WebSocketConfiguration? = WebSocketConfiguration(), server: ServerConfiguration = ServerConfiguration(),
@@ -174,14 +175,32 @@ private struct TestApplication: Application {
                 break
             }
         }
+        guard let recorder else { return try await app(scope, receive, send) }
+        // Whether the application answered anything itself: an `HTTPResponseError` thrown
+        // before that is an answer (the server sends it, as live), not an error to rethrow.
+        let answered = Atomic(false)
+        let watched = Send { message in
+            try await send(message)
+            switch message {
+            // Once sent: a start alone is held by the server until the first body (dropped when the
+            // app throws), and a refused message (a missing file for pathsend) sent nothing.
+            case .httpResponseBody, .httpResponsePathsend, .httpResponseZerocopysend, .httpResponseDetach,
+                 .websocketAccept, .websocketClose:
+                answered.store(true, ordering: .relaxed)
+            default:
+                break
+            }
+        }
         do {
-            try await app(scope, receive, send)
+            try await app(scope, receive, watched)
         } catch is ClientDisconnected {
             throw ClientDisconnected()
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as any HTTPResponseError where !answered.load(ordering: .relaxed) && (400...599).contains(error.status) {
+            throw error
         } catch {
-            recorder?.record(error)
+            recorder.record(error)
             throw error
         }
     }

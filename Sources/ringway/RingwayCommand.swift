@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import Ringway
 import RingwayDemo
+import RingwayToolkit
 
 @main
 struct RingwayCommand: AsyncParsableCommand {
@@ -52,6 +53,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an SSE stream may stay idle before a heartbeat comment goes out (0 turns them off).")
     var sseHeartbeat: Double = 15
 
+    @Option(help: ArgumentHelp(
+        "The access log's line per HTTP request, with tokens {method} {path} {query} {target} {status} {duration_ms} {duration_s} {bytes} {request_id} {client} {protocol} {user_agent}.",
+        discussion: "Default: \(AccessLogFormat.default.source)", valueName: "format"))
+    var accessLogFormat: String?
+
+    @Flag(help: "Write no access log.")
+    var noAccessLog = false
+
+    @Option(help: ArgumentHelp(
+        "Comma-separated IPs, CIDR blocks or * whose X-Forwarded-For and X-Forwarded-Proto are trusted (as uvicorn).",
+        valueName: "list"))
+    var forwardedAllowIps = "127.0.0.1"
+
     func validate() throws {
         if let backend, BackendKind(name: backend) == nil {
             throw ValidationError("unknown backend '\(backend)'; valid backends: \(BackendKind.validNames)")
@@ -66,6 +80,24 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--sse-heartbeat must be seconds between 0.01 and 86400, or 0 to turn heartbeats off")
         }
         guard zeroCopySend >= 0 else { throw ValidationError("--zero-copy-send must be a byte count, or 0 to turn it off") }
+        if noAccessLog, accessLogFormat != nil { throw ValidationError("--no-access-log and --access-log-format exclude each other") }
+        do {
+            _ = try accessLog()
+        } catch {
+            throw ValidationError("--access-log-format: \(error)")
+        }
+        do {
+            _ = try TrustedProxies(forwardedAllowIps)
+        } catch {
+            throw ValidationError("--forwarded-allow-ips: \(error)")
+        }
+    }
+
+    /// The access log's format from the flags; nil with `--no-access-log`.
+    func accessLog() throws(AccessLogFormatError) -> AccessLogFormat? {
+        if noAccessLog { return nil }
+        guard let accessLogFormat else { return .default }
+        return try AccessLogFormat(accessLogFormat)
     }
 
     func run() async throws {
@@ -87,7 +119,8 @@ struct Serve: AsyncParsableCommand {
             pingInterval: wsPingInterval > 0 ? .milliseconds(Int64(wsPingInterval * 1000)) : nil,
             pingTimeout: .milliseconds(Int64(wsPingTimeout * 1000)))
         let sse = DemoApp.sseConfiguration(heartbeat: sseHeartbeat > 0 ? .milliseconds(Int64(sseHeartbeat * 1000)) : nil)
-        let server = Server(app: DemoApp(staticDirectory: staticDir, sse: sse), configuration: configuration, websocket: websocket, logger: logger)
+        let app = DemoApp(staticDirectory: staticDir, sse: sse, accessLog: try accessLog(), forwardedAllowIPs: try TrustedProxies(forwardedAllowIps))
+        let server = Server(app: app, configuration: configuration, websocket: websocket, logger: logger)
         try await server.runService()
     }
 }

@@ -100,9 +100,9 @@ private struct ExchangeDriver {
     }
 
     @discardableResult
-    mutating func appFailed() -> HTTPServerAction {
+    mutating func appFailed(answering response: HTTPServerExchange.ErrorResponse? = nil) -> HTTPServerAction {
         var output: [UInt8] = []
-        let action = machine.appFailed(into: &output)
+        let action = machine.appFailed(answering: response, into: &output)
         carryOut("appFailed", action, output)
         return action
     }
@@ -547,5 +547,68 @@ struct ServerExchangeTests {
             #expect(split.actions == whole.actions, "split at \(index)")
             #expect(split.closed == whole.closed, "split at \(index)")
         }
+    }
+}
+
+extension ServerExchangeTests {
+    @Test("an error response the app threw is answered in its place: its fields and body, framing the machine's")
+    func errorResponse() {
+        var driver = ExchangeDriver()
+        driver.begin(get())
+        driver.start(200, [("x-start", "dropped")])
+        let response = HTTPServerExchange.ErrorResponse(
+            status: 400, headers: [("content-type", "text/plain"), ("content-length", "99"), ("transfer-encoding", "chunked"), ("connection", "x")],
+            body: Array("Invalid JSON".utf8))
+        #expect(driver.appFailed(answering: response) == .write)  // the connection stays
+        #expect(driver.text == "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 12\r\n\r\nInvalid JSON")
+        #expect(driver.machine.keepAlive)
+        #expect(driver.end() == .none)
+
+        var head = ExchangeDriver()
+        head.begin(get(method: "HEAD"))
+        #expect(head.appFailed(answering: response) == .write)
+        #expect(head.text.hasSuffix("content-length: 12\r\n\r\n"))  // HEAD: no body, the length stays
+
+        var closing = ExchangeDriver()
+        closing.begin(get())
+        let close = HTTPServerExchange.ErrorResponse(status: 401, headers: [("Connection", "close")], body: [])
+        #expect(closing.appFailed(answering: close) == .writeAndClose(.graceful))
+        #expect(closing.text == "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+    }
+
+    @Test("a thrown 413, an unmet 100-continue or draining close; a bad status or field is a 500; after the head, a reset")
+    func errorResponseClosing() {
+        var tooLarge = ExchangeDriver()
+        tooLarge.begin(head("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\n"))
+        #expect(tooLarge.appFailed(answering: .init(status: 413, body: Array("big".utf8))) == .writeAndClose(.graceful))
+        #expect(tooLarge.text.hasPrefix("HTTP/1.1 413 Content Too Large\r\n"))
+
+        var continuing = ExchangeDriver()
+        continuing.begin(head("POST / HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 5\r\n\r\n"))
+        #expect(continuing.appFailed(answering: .init(status: 400)) == .writeAndClose(.graceful))
+
+        var draining = ExchangeDriver()
+        draining.begin(get())
+        draining.machine.shutdownRequested()
+        #expect(draining.appFailed(answering: .init(status: 404)) == .writeAndClose(.graceful))
+        #expect(draining.text.contains("connection: close\r\n"))
+
+        for status in [200, 302, 399, 600, 99] {
+            var odd = ExchangeDriver()
+            odd.begin(get())
+            #expect(odd.appFailed(answering: .init(status: status)) == .write)
+            #expect(odd.text.hasPrefix("HTTP/1.1 500 Internal Server Error\r\n"), "status \(status)")
+        }
+
+        var badField = ExchangeDriver()
+        badField.begin(get())
+        #expect(badField.appFailed(answering: .init(status: 400, headers: [("x-bad", "a\nb")])) == .write)
+        #expect(badField.text.hasPrefix("HTTP/1.1 500 Internal Server Error\r\n"))
+
+        var started = ExchangeDriver()
+        started.begin(get())
+        started.start(200)
+        started.body("a", more: true)
+        #expect(started.appFailed(answering: .init(status: 400)) == .close(.abortive))
     }
 }

@@ -394,12 +394,31 @@ public struct HTTPServerExchange: Sendable {
         }
     }
 
-    /// The application threw: a 500 while nothing reached the wire (a pending start is
-    /// dropped), else an abortive close.
-    public mutating func appFailed(into output: inout [UInt8]) -> HTTPServerAction {
+    /// A response the application asked for by throwing it (the contract's
+    /// `HTTPResponseError`): answered in its place when nothing of its own reached the wire.
+    public struct ErrorResponse: Sendable, Equatable {
+        /// 400…599; any other status is answered 500.
+        public var status: Int
+        /// Its fields; framing fields (`content-length`, `transfer-encoding`, `connection`)
+        /// are the machine's and dropped (`connection: close` still ends the connection).
+        public var headers: Headers
+        /// Dropped for HEAD (the `content-length` stays the body's).
+        public var body: [UInt8]
+
+        public init(status: Int, headers: Headers = Headers(), body: [UInt8] = []) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+    }
+
+    /// The application threw: while nothing reached the wire (a pending start is dropped),
+    /// `response` when the error carries one, else a 500; after that, an abortive close.
+    public mutating func appFailed(answering response: ErrorResponse? = nil, into output: inout [UInt8]) -> HTTPServerAction {
         switch exchange.response {
         case .awaitingStart, .headPending:
             exchange.response = .awaitingStart
+            if let response, (400...599).contains(response.status) { return answer(response, into: &output) }
             return answer(500, "Internal Server Error", into: &output)
         case .sendingBody, .awaitingTrailers, .complete:
             keepAlive = false
@@ -561,8 +580,40 @@ public struct HTTPServerExchange: Sendable {
         output.reserveCapacity(output.count + 200 + body.count)
         try? HTTPResponseSerializer.writeHead(HTTPResponseHead(status: status, headers: Self.plainText), fields: fields, into: &output)
         output.append(contentsOf: body)
+        return answered()
+    }
+
+    /// The application's error response. The connection stays when the request can be
+    /// read to its end: not after a 413 (the body was refused), nor when the client waits
+    /// for a `100 Continue` that will not come (it may never send the body), nor when the
+    /// response asks for `connection: close`. An invalid field answers a plain 500 instead.
+    private mutating func answer(_ response: ErrorResponse, into output: inout [UInt8]) -> HTTPServerAction {
+        var headers = response.headers
+        let app = AppFields(headers)
+        if app.contentLength != nil { headers.removeAll("content-length") }
+        if app.transferEncoding { headers.removeAll("transfer-encoding") }
+        if app.connection { headers.removeAll("connection") }
+        let awaitingContinue = exchange.expectsContinue && !exchange.continueSent && !exchange.bodyDone
+        if shuttingDown || response.status == 413 || awaitingContinue || app.connectionClose { keepAlive = false }
+        let fields = ServerFields(date: date, server: serverHeader, contentLength: UInt64(response.body.count), connection: connectionField)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(200 + headers.byteCount + headers.count * 4 + response.body.count)
+        do {
+            try HTTPResponseSerializer.writeHead(HTTPResponseHead(status: response.status, headers: headers), fields: fields, into: &bytes)
+        } catch {
+            return answer(500, "Internal Server Error", into: &output)
+        }
+        if !exchange.isHead { bytes.append(contentsOf: response.body) }
+        output.append(contentsOf: bytes)
+        return answered()
+    }
+
+    /// An answer in the app's place is in `output`: `.write` on a connection that stays
+    /// (the exchange complete, so a later timeout does not answer again), else
+    /// `.writeAndClose(.graceful)`.
+    private mutating func answered() -> HTTPServerAction {
         if keepAlive {
-            exchange.response = .complete  // answered: a later timeout must not answer again
+            exchange.response = .complete
             return .write
         }
         exchange.response = .abandoned

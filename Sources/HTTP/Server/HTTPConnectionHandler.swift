@@ -384,9 +384,18 @@ package final class HTTPConnectionHandler: ConnectionDelegate, MessageChannel, @
             if !closed && !abandoned {
                 machine.date = date.current()
                 var output: [UInt8] = []
-                let action = machine.appFailed(into: &output)
+                // An error that says how to answer (e.g. the toolkit's 413 or `400 Invalid JSON`).
+                let answer = (error as? any HTTPResponseError).flatMap {
+                    (400...599).contains($0.status) ? HTTPServerExchange.ErrorResponse(status: $0.status, headers: $0.headers, body: $0.body) : nil
+                }
+                let action = machine.appFailed(answering: answer, into: &output)
                 if case .close = action {
                     logger.error("application error after the response started: \(error); closing the connection", metadata: requestMetadata(scope))
+                } else if let answer {
+                    // The application chose this answer: a client's mistake, not a server failure.
+                    var metadata = requestMetadata(scope)
+                    metadata["status"] = "\(answer.status)"
+                    logger.debug("application answered by throwing: \(error)", metadata: metadata)
                 } else {
                     // Nothing reached the wire yet: answer 500, without the error's detail.
                     logger.error("application error: \(error)", metadata: requestMetadata(scope))

@@ -87,12 +87,22 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
         } catch is ClientDisconnected {
         } catch {
             failure = error
-            logger.error("websocket application error: \(error)", metadata: ["path": "\(scope.path)"])
+            if let answer = error as? any HTTPResponseError, (400...599).contains(answer.status), !isAccepted {
+                logger.debug("websocket application answered \(answer.status) by throwing: \(error)", metadata: ["path": "\(scope.path)"])
+            } else {
+                logger.error("websocket application error: \(error)", metadata: ["path": "\(scope.path)"])
+            }
         }
         switch handshake {
         case .awaiting, .denying:
-            // Never accepted: 403 like a websocket.close, 500 when the app failed.
-            writeFinalResponse(status: failure == nil ? 403 : 500)
+            // Never accepted: 403 like a websocket.close, 500 when the app failed, or the
+            // response the thrown error asks for (as a denial response would send it).
+            if let answer = failure as? any HTTPResponseError, (400...599).contains(answer.status),
+               let bytes = try? WebSocketHandshake.finalResponse(status: answer.status, headers: answer.headers, body: answer.body) {
+                writeFinal(bytes)
+            } else {
+                writeFinalResponse(status: failure == nil ? 403 : 500)
+            }
         case .accepted:
             drive { $0.close(code: failure == nil ? 1000 : 1011, reason: failure == nil ? "" : "internal error", onAction: $1) }
         case .ended:
@@ -249,11 +259,21 @@ final class WebSocketConnectionHandler: ConnectionDelegate, MessageChannel, @unc
         if !early.isEmpty { early.withUnsafeBytes { connectionReceived($0) } }
     }
 
+    /// Whether the 101 went out.
+    private var isAccepted: Bool {
+        if case .accepted = handshake { return true }
+        return false
+    }
+
     /// Answers the handshake with a complete HTTP response and closes.
     private func writeFinalResponse(status: Int, headers: Headers = Headers(), body: [UInt8] = []) {
         // The denial's status and headers were checked at websocket.http.response.start; the
         // server's own 403/500 have none that could fail.
-        let bytes = (try? WebSocketHandshake.finalResponse(status: status, headers: headers, body: body)) ?? []
+        writeFinal((try? WebSocketHandshake.finalResponse(status: status, headers: headers, body: body)) ?? [])
+    }
+
+    /// Writes a serialized final response to the handshake and closes.
+    private func writeFinal(_ bytes: [UInt8]) {
         connection.write(bytes)
         handshake = .ended
         connection.close(graceful: true)
