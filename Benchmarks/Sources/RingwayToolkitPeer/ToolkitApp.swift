@@ -3,11 +3,12 @@ import Ringway
 import RingwayToolkit
 import ToolkitWorkload
 
-/// The toolkit mode: the 50 routes (`ToolkitRoutes`) on RingwayToolkit's `Router`, the logging
-/// middleware in front when requests are logged, and `GET /users/{id:int}` answering a `User`
-/// through `send.json`.
+/// The toolkit mode: the 50 routes (`ToolkitRoutes`) on RingwayToolkit's `Router`, and
+/// `GET /users/{id:int}` answering a `User` through `send.json` (Foundation's `JSONEncoder`).
+/// When requests are logged, `RequestIDMiddleware` and `LoggingMiddleware` go in front, as the
+/// logging middleware's documentation stacks them (the id the line carries, sent back as
+/// `x-request-id`); off, they are nil and stack as nothing.
 enum ToolkitApp {
-#if RINGWAY_TOOLKIT_API
     static func make(logRequests: Bool, logger: Logger) throws -> some Application {
         let router = Router()
         let api = router.group("/api/v1")
@@ -26,16 +27,9 @@ enum ToolkitApp {
             try await send.json(User(id: scope.pathParameters.int("id") ?? 0))
         }
         router.get("/files/{path...}") { _, _, send in try await send.text("files") }
-        return try router.build().with(logRequests ? LoggingMiddleware(logger: logger) : nil)
+        // The line carries every value itself, so no metadata beside it (the handler prints metadata).
+        return try router.build().with(
+            logRequests ? RequestIDMiddleware() : nil,
+            logRequests ? LoggingMiddleware(logger: logger, includeMetadata: false) : nil)
     }
-#else
-    /// Until RingwayToolkit's `Router` and `LoggingMiddleware` are on main (define RINGWAY_TOOLKIT_API then).
-    static func make(logRequests: Bool, logger: Logger) throws -> App {
-        throw ToolkitUnavailable()
-    }
-
-    struct ToolkitUnavailable: Error, CustomStringConvertible {
-        var description: String { "--mode toolkit needs RingwayToolkit's Router and LoggingMiddleware (not built in)" }
-    }
-#endif
 }
