@@ -267,8 +267,8 @@ struct Report {
         `/users/1` … `/users/10000` in turn and checks every body against `{"id":<id>,"name":"user <id>"}` (a run \
         with one wrong body fails). **ringway-toolkit-raw** is one `App` closure that switches on the path and \
         writes the JSON by hand (no router, no middleware, no encoder, and no request log in either workload): the \
-        floor. **ringway-toolkit** is RingwayToolkit's `Router`, its logging middleware and `send.json` of an \
-        `Encodable`; **hummingbird** its `Router`, `LogRequestsMiddleware(.info)` and `ResponseEncodable`; \
+        floor. **ringway-toolkit** is RingwayToolkit's `Router`, its `RequestIDMiddleware` and `LoggingMiddleware` \
+        and `send.json` of an `Encodable`; **hummingbird** its `Router`, `LogRequestsMiddleware(.info)` and `ResponseEncodable`; \
         **vapor** its router, `RouteLoggingMiddleware(.info)` (its default) and `Content`. With logging on, every \
         peer's swift-log handler is the same one (StreamLogHandler's line format, one `write(2)` per line to a \
         file); what each middleware puts in a line is its own (Ringway's: method, path, status, duration, bytes, \
