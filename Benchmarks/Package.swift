@@ -6,6 +6,11 @@
 //   ringway-bench     Sources/Orchestrator   runs the matrix, pins cores, writes the report and charts
 //   nio-peer          Sources/NIOPeer        SwiftNIO NIOHTTP1 server with the benchmark routes
 //   hummingbird-peer  Sources/HummingbirdPeer Hummingbird 2 server (HTTP, SSE and WebSocket) with the same routes
+//   vapor-peer        Sources/VaporPeer      Vapor 4 server (HTTP and WebSocket) with the same routes
+//   ringway-toolkit-peer Sources/RingwayToolkitPeer  the toolkit workload on Ringway: a raw closure and the RingwayToolkit router
+//
+// The toolkit workload's 50-route table (Sources/ToolkitWorkload/ToolkitRoutes.swift) is served by
+// hummingbird-peer, vapor-peer and ringway-toolkit-peer alike.
 //
 // Ringway itself is measured as the `ringway` executable of the root package (`ringway serve`).
 import PackageDescription
@@ -20,6 +25,8 @@ let package = Package(
         .executable(name: "ringway-bench", targets: ["Orchestrator"]),
         .executable(name: "nio-peer", targets: ["NIOPeer"]),
         .executable(name: "hummingbird-peer", targets: ["HummingbirdPeer"]),
+        .executable(name: "vapor-peer", targets: ["VaporPeer"]),
+        .executable(name: "ringway-toolkit-peer", targets: ["RingwayToolkitPeer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,7 +35,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        // The root package, for RingwaySSECodec only (the load generator's SSE parser).
+        .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The root package: RingwaySSECodec (the load generator's SSE parser), and Ringway with
+        // RingwayToolkit for ringway-toolkit-peer.
         .package(name: "Ringway", path: ".."),
     ],
     targets: [
@@ -47,10 +57,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator"], swiftSettings: strict),
+        .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "LoadReportFormat"], swiftSettings: strict),
         .executableTarget(
             name: "Orchestrator",
-            dependencies: ["CSpawn", "LoadReportFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "CSpawn", "LoadReportFormat", "ToolkitWorkload",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -63,13 +76,39 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What the toolkit workload's peers share: the route table and the access-log handler.
+        .target(
+            name: "ToolkitWorkload",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "HummingbirdPeer",
             dependencies: [
+                "ToolkitWorkload",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "VaporPeer",
+            dependencies: [
+                "ToolkitWorkload",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Vapor", package: "vapor"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "RingwayToolkitPeer",
+            dependencies: [
+                "ToolkitWorkload",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Ringway", package: "Ringway"),
+                .product(name: "RingwayToolkit", package: "Ringway"),
             ],
             swiftSettings: strict
         ),

@@ -19,6 +19,8 @@ final class ClientConnection {
     var wantsWritable = false
     /// Times of the requests in flight (a ring of `pipeline` slots).
     private var times: [UInt64]
+    /// The `{n}` each request in flight was sent with (`--path-template`), beside its time.
+    private var ids: [Int]
     private var head = 0
     private(set) var inFlight = 0
     /// Constant-rate mode: when the next request is due.
@@ -29,12 +31,17 @@ final class ClientConnection {
     init(index: Int, pipeline: Int) {
         self.index = index
         times = [UInt64](repeating: 0, count: pipeline)
+        ids = [Int](repeating: 0, count: pipeline)
     }
 
-    func pushTime(_ time: UInt64) {
+    func pushTime(_ time: UInt64, id: Int = 0) {
         times[(head + inFlight) % times.count] = time
+        ids[(head + inFlight) % ids.count] = id
         inFlight += 1
     }
+
+    /// The id of the oldest request in flight (the one the next response answers).
+    var oldestID: Int? { inFlight > 0 ? ids[head] : nil }
 
     func popTime() -> UInt64? {
         guard inFlight > 0 else { return nil }

@@ -108,15 +108,41 @@ struct HTTPLoad: ParsableCommand {
     var bodySize = 0
     @Option(name: .customLong("header"), help: "Extra request header, `name: value` (repeatable).")
     var headers: [String] = []
+    @Option(help: "Path with `{n}` (e.g. '/users/{n}'), n cycling 1…--ids per request; replaces the URL's path.")
+    var pathTemplate: String?
+    @Option(help: "With --path-template: how many ids n cycles through.")
+    var ids = 10_000
+    @Option(help: "With --path-template: the body every 2xx answer must have, `{n}` its request's id; others count as body errors.")
+    var expectBody: String?
+
+    func validate() throws {
+        if let pathTemplate {
+            guard pathTemplate.hasPrefix("/"), pathTemplate.contains(RequestTemplate.placeholder) else {
+                throw ValidationError("--path-template must start with / and hold {n}")
+            }
+            guard ids > 0 else { throw ValidationError("--ids must be positive") }
+        } else if expectBody != nil {
+            throw ValidationError("--expect-body needs --path-template")
+        }
+    }
 
     func run() throws {
-        guard let target = Target(common.url), target.scheme == .http else { throw ValidationError("--url must be http://host:port/path") }
+        guard let parsed = Target(common.url), parsed.scheme == .http else { throw ValidationError("--url must be http://host:port/path") }
+        let target = pathTemplate.map { Target(scheme: .http, host: parsed.host, port: parsed.port, path: $0) } ?? parsed
         var head = "\(method) \(target.path) HTTP/1.1\r\nhost: \(target.host):\(target.port)\r\n"
         for header in headers { head += header + "\r\n" }
         if bodySize > 0 || method == "POST" { head += "content-type: application/octet-stream\r\ncontent-length: \(bodySize)\r\n" }
         head += "\r\n"
         let request = Array(head.utf8) + (0..<bodySize).map { UInt8(truncatingIfNeeded: 97 + $0 % 26) }
-        try common.run(mode: "http", target: target, kind: .http(request: request))
+        if pathTemplate != nil {
+            let text = String(decoding: request, as: UTF8.self)
+            guard let template = RequestTemplate(request: text, expectedBody: expectBody, ids: ids) else {
+                throw ValidationError("--path-template must hold {n}")
+            }
+            try common.run(mode: "http", target: target, kind: .httpTemplate(template))
+        } else {
+            try common.run(mode: "http", target: target, kind: .http(request: request))
+        }
     }
 }
 

@@ -3,6 +3,8 @@ struct LoadPlan: Sendable {
     enum Exchange: Sendable {
         /// HTTP/1.1 keep-alive: `request` is one complete request, sent `pipeline` deep.
         case http(request: [UInt8])
+        /// HTTP/1.1 keep-alive, each request made from `template` with the next id.
+        case httpTemplate(RequestTemplate)
         /// WebSocket echo: `frame` is one masked client message; the server echoes it.
         case webSocket(handshake: [UInt8], frame: [UInt8])
     }

@@ -11,6 +11,10 @@ struct Target: Sendable, CustomStringConvertible {
 
     var description: String { "\(scheme.rawValue)://\(host):\(port)\(path)" }
 
+    init(scheme: Scheme, host: String, port: UInt16, path: String) {
+        (self.scheme, self.host, self.port, self.path) = (scheme, host, port, path)
+    }
+
     /// Parses `url`; nil with no scheme, a bad port, or a scheme other than http/ws.
     init?(_ url: String) {
         guard let separator = url.range(of: "://"), let scheme = Scheme(rawValue: String(url[..<separator.lowerBound])) else { return nil }

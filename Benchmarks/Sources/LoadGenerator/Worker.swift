@@ -25,6 +25,9 @@ final class Worker {
     /// requests is one contiguous write.
     private let batch: [UInt8]
     private let unitLength: Int
+    /// `--path-template`: requests are made per send, each with the next id.
+    private let template: RequestTemplate?
+    private var lastID = 0
     private var address = sockaddr_in()
 
     init(plan: LoadPlan, connections count: Int) {
@@ -35,8 +38,9 @@ final class Worker {
         result = WorkerResult(histogram: Histogram(lowestDiscernibleValue: 1_000, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three))
         let unit: [UInt8]
         switch plan.kind {
-        case .http(let request): unit = request
-        case .webSocket(_, let frame): unit = frame
+        case .http(let request): (unit, template) = (request, nil)
+        case .httpTemplate(let made): (unit, template) = ([], made)
+        case .webSocket(_, let frame): (unit, template) = (frame, nil)
         }
         unitLength = unit.count
         batch = Array([[UInt8]](repeating: unit, count: plan.pipeline).joined())
@@ -178,7 +182,7 @@ final class Worker {
 
     private func connected(_ connection: ClientConnection) {
         switch plan.kind {
-        case .http:
+        case .http, .httpTemplate:
             connection.phase = .ready
             setWritableInterest(connection, false)
             startRequests(connection, now: MonotonicClock.now())
@@ -264,6 +268,11 @@ final class Worker {
         case .incomplete: return .needMore
         case .invalid: return .failed(\.protocol)
         case .complete(let status, let length):
+            if counting, (200..<300).contains(status), let template, template.body != nil, let id = connection.oldestID {
+                let bytes = connection.inbox.unconsumed
+                let headEnd = HTTPResponseScanner.findHeadEnd(bytes) ?? length
+                if !template.bodyMatches(UnsafeRawBufferPointer(rebasing: bytes[headEnd..<length]), id: id) { result.errors.body += 1 }
+            }
             connection.inbox.consume(length)
             if !(200..<300).contains(status) && counting { result.errors.status += 1 }
             complete(connection, now: now, counting: counting)
@@ -308,6 +317,15 @@ final class Worker {
         while connection.inFlight + count < plan.pipeline, connection.nextIntended + UInt64(count) * interval <= now { count += 1 }
         guard count > 0 else { return }
         if connection.inFlight == 0 { connection.lastProgress = now }
+        if let template {
+            var bytes: [UInt8] = []
+            for offset in 0..<count {
+                connection.pushTime(connection.nextIntended + UInt64(offset) * interval, id: nextRequest(template, into: &bytes))
+            }
+            connection.nextIntended += UInt64(count) * interval
+            write(connection, bytes[...])
+            return
+        }
         for offset in 0..<count { connection.pushTime(connection.nextIntended + UInt64(offset) * interval) }
         connection.nextIntended += UInt64(count) * interval
         write(connection, batch[..<(count * unitLength)])
@@ -317,8 +335,21 @@ final class Worker {
     private func send(_ connection: ClientConnection, count: Int, stamp: UInt64) {
         guard count > 0, connection.outbox.isEmpty else { return }
         if connection.inFlight == 0 { connection.lastProgress = stamp }
+        if let template {
+            var bytes: [UInt8] = []
+            for _ in 0..<count { connection.pushTime(stamp, id: nextRequest(template, into: &bytes)) }
+            write(connection, bytes[...])
+            return
+        }
         for _ in 0..<count { connection.pushTime(stamp) }
         write(connection, batch[..<(count * unitLength)])
+    }
+
+    /// Appends the template's request for the next id (1…ids, cycling) and returns that id.
+    private func nextRequest(_ template: RequestTemplate, into bytes: inout [UInt8]) -> Int {
+        lastID = lastID % template.ids + 1
+        template.append(id: lastID, to: &bytes)
+        return lastID
     }
 
     private func write(_ connection: ClientConnection, _ bytes: ArraySlice<UInt8>) {

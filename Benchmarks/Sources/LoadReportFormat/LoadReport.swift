@@ -65,15 +65,34 @@ public struct ErrorCounts: Codable, Sendable {
     public var timeout = 0
     /// Connections the server closed while requests were in flight.
     public var closed = 0
+    /// 2xx responses whose body is not the one `--expect-body` asked for.
+    public var body = 0
 
     public init() {}
 
-    public var total: Int { connect + read + write + status + self.protocol + timeout + closed }
+    private enum CodingKeys: String, CodingKey {
+        case connect, read, write, status, `protocol`, timeout, closed, body
+    }
+
+    /// Reads a report; `body` is optional, so results written before it existed still load.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        connect = try container.decode(Int.self, forKey: .connect)
+        read = try container.decode(Int.self, forKey: .read)
+        write = try container.decode(Int.self, forKey: .write)
+        status = try container.decode(Int.self, forKey: .status)
+        self.protocol = try container.decode(Int.self, forKey: .protocol)
+        timeout = try container.decode(Int.self, forKey: .timeout)
+        closed = try container.decode(Int.self, forKey: .closed)
+        body = try container.decodeIfPresent(Int.self, forKey: .body) ?? 0
+    }
+
+    public var total: Int { connect + read + write + status + self.protocol + timeout + closed + body }
 
     /// `connect 1, timeout 3`: the kinds that occurred.
     public var description: String {
         let kinds = [("connect", connect), ("read", read), ("write", write), ("status", status), ("protocol", self.protocol),
-                     ("timeout", timeout), ("closed", closed)]
+                     ("timeout", timeout), ("closed", closed), ("body", body)]
         let seen = kinds.filter { $0.1 > 0 }
         return seen.isEmpty ? "none" : seen.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
     }
@@ -86,5 +105,6 @@ public struct ErrorCounts: Codable, Sendable {
         self.protocol += other.protocol
         timeout += other.timeout
         closed += other.closed
+        body += other.body
     }
 }

@@ -32,7 +32,7 @@ struct AllocationRun {
         do {
             server = try ServerProcess.startReady(
                 contender: contender, paths: paths, cpu: settings.serverCPU, log: serverLog,
-                environment: ["LD_PRELOAD": shim.path, "MALLOC_COUNT_FILE": counts.path])
+                environment: ["LD_PRELOAD": shim.path, "MALLOC_COUNT_FILE": counts.path], routes: workload.routes)
         } catch {
             record.failure = "server: \(error)"
             return record

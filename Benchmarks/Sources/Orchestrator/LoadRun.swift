@@ -28,7 +28,8 @@ struct LoadRun {
 
         let server: ServerProcess
         do {
-            server = try ServerProcess.startReady(contender: contender, paths: paths, cpu: settings.serverCPU, log: serverLog)
+            server = try ServerProcess.startReady(
+                contender: contender, paths: paths, cpu: settings.serverCPU, log: serverLog, routes: workload.routes)
         } catch {
             record.failure = "server: \(error)"
             return record
@@ -62,10 +63,16 @@ struct LoadRun {
             record.failure = "load generator ran past \(Int(settings.warmup + settings.duration + Self.slack)) s and was killed"
             return record
         }
-        return Self.collect(into: record, server: server, load: load, output: output, serverLog: serverLog,
-                            networkBefore: networkBefore, window: (windowStart, windowEnd),
-                            failedStatus: "load generator exited with status \(load.terminationStatus): \(Self.tail(of: loadLog))",
-                            nothingDone: { "nothing completed (\($0.errors.total) errors: \($0.errors.description))" })
+        record = Self.collect(into: record, server: server, load: load, output: output, serverLog: serverLog,
+                              networkBefore: networkBefore, window: (windowStart, windowEnd),
+                              failedStatus: "load generator exited with status \(load.terminationStatus): \(Self.tail(of: loadLog))",
+                              nothingDone: { "nothing completed (\($0.errors.total) errors: \($0.errors.description))" })
+        if workload.isToolkit { record.accessLogLines = server.accessLogLines() }
+        // A server that answers with the wrong body gets no throughput number.
+        if let body = record.load?.errors.body, body > 0, record.failure == nil {
+            record.failure = "\(body) responses had a body other than \(workload.expectBody ?? "the expected one")"
+        }
+        return record
     }
 
     /// What every load run records once the load generator exited: network counters, peak RSS,

@@ -14,6 +14,8 @@ struct Paths: Sendable {
     var load: URL { release("ringway-load") }
     var nioPeer: URL { release("nio-peer") }
     var hummingbirdPeer: URL { release("hummingbird-peer") }
+    var vaporPeer: URL { release("vapor-peer") }
+    var toolkitPeer: URL { release("ringway-toolkit-peer") }
 
     private func release(_ product: String) -> URL {
         benchmarks.appendingPathComponent(".build/release/\(product)")

@@ -1,5 +1,6 @@
 import Foundation
 import LoadReportFormat
+import ToolkitWorkload
 
 /// Turns `Results` into `report.md` plus its SVG charts, and into the terminal's summary tables.
 struct Report {
@@ -56,6 +57,7 @@ struct Report {
             text += "## \(summary.workload)\n\n"
             if let description = Workload.named(summary.workload)?.summary { text += "\(description).\n\n" }
             if summary.mode == .sse { text += Self.sseMethod }
+            if Workload.named(summary.workload)?.isToolkit ?? false { text += Self.toolkitMethod }
             if summary.rows.contains(where: { $0.median != nil }) {
                 text += "![\(summary.workload) throughput](throughput-\(summary.workload).svg)\n\n"
             }
@@ -125,14 +127,17 @@ struct Report {
     }
 
     /// One workload's table; `compact` drops the columns the terminal does without.
+    ///
+    /// Ratio columns compare Ringway's rows with the peers; the toolkit workloads divide by the raw `App` on the
+    /// same server (`ringway-toolkit-raw`) instead of `ringway serve`, and list the request log's lines.
     func table(for summary: Summary, compact: Bool = false) -> Table {
         if summary.mode == .sse { return sseTable(for: summary, compact: compact) }
-        let baseline = summary.throughput(of: Contender.baselineName)
-        let nio = summary.throughput(of: "nio")
-        let hummingbird = summary.throughput(of: "hummingbird")
-        var headers = ["contender", summary.unit, "× io_uring", "× NIO", "× Hummingbird", "p50", "p99", "p99.9", "max",
-            summary.unit == "msg/s" ? "CPU µs/msg" : "CPU µs/req"]
-        if !compact { headers += ["CPU", "peak RSS", "errors", "rounds ok"] }
+        let toolkit = Workload.named(summary.workload)?.isToolkit ?? false
+        let baseline = summary.throughput(of: toolkit ? Contender.toolkitBaselineName : Contender.baselineName)
+        let peers = (toolkit ? [] : [("× NIO", "nio")]) + [("× Hummingbird", "hummingbird"), ("× Vapor", "vapor")]
+        var headers = ["contender", summary.unit, toolkit ? "× raw" : "× io_uring"] + peers.map(\.0)
+            + ["p50", "p99", "p99.9", "max", summary.unit == "msg/s" ? "CPU µs/msg" : "CPU µs/req"]
+        if !compact { headers += ["CPU", "peak RSS"] + (toolkit ? ["log lines"] : []) + ["errors", "rounds ok"] }
         var table = Table(headers: headers)
         for row in summary.rows {
             guard let run = row.median, let load = run.load else {
@@ -141,18 +146,15 @@ struct Report {
                 table.rows.append(cells)
                 continue
             }
-            let isRingway = Contender.named(row.contender)?.isRingway ?? false
+            let isRingway = Contender.named(row.contender)?.isRingwayFamily ?? false
             let noisy = !(run.network?.isClean ?? true)
             func ratio(_ reference: Double?) -> String {
                 guard let reference, reference > 0 else { return "—" }
                 return Format.ratio(load.throughput / reference)
             }
-            var cells = [
-                row.contender + (noisy ? " †" : ""),
-                Format.count(load.throughput),
-                ratio(baseline),
-                isRingway ? ratio(nio) : "—",
-                isRingway ? ratio(hummingbird) : "—",
+            var cells = [row.contender + (noisy ? " †" : ""), Format.count(load.throughput), ratio(baseline)]
+            cells += peers.map { isRingway ? ratio(summary.throughput(of: $0.1)) : "—" }
+            cells += [
                 Format.latency(load.latencyMicros.p50),
                 Format.latency(load.latencyMicros.p99),
                 Format.latency(load.latencyMicros.p999),
@@ -163,9 +165,9 @@ struct Report {
                 cells += [
                     run.serverCPUUtilization.map { String(format: "%.0f%%", $0 * 100) } ?? "—",
                     run.peakRSSBytes.map { Format.bytes(Double($0)) } ?? "—",
-                    Format.count(Double(load.errors.total)),
-                    "\(row.succeeded)/\(row.attempted)",
                 ]
+                if toolkit { cells.append(run.accessLogLines.map { Format.count(Double($0)) } ?? "—") }
+                cells += [Format.count(Double(load.errors.total)), "\(row.succeeded)/\(row.attempted)"]
             }
             table.rows.append(cells)
         }
@@ -254,6 +256,25 @@ struct Report {
         includes the generator's own turn over every stream). CPU µs/event is the server's CPU over that window per \
         delivery. Memory/stream is the server's `VmRSS` with every stream open and idle (before the first publish) \
         minus its `VmRSS` before the first subscriber, divided by the streams.
+
+
+        """
+
+    /// How the toolkit workloads are served and checked, under their headings.
+    private static let toolkitMethod = """
+        Every server has the same \(ToolkitRoutes.count) routes (40 static `/api/v1/r0…r39`, 8 `/api/v1/r0…r7/{id}`, \
+        `/users/{id}` with an integer id, a catch-all `/files/**`) in its own router. The load generator asks for \
+        `/users/1` … `/users/10000` in turn and checks every body against `{"id":<id>,"name":"user <id>"}` (a run \
+        with one wrong body fails). **ringway-toolkit-raw** is one `App` closure that switches on the path and \
+        writes the JSON by hand (no router, no middleware, no encoder, and no request log in either workload): the \
+        floor. **ringway-toolkit** is RingwayToolkit's `Router`, its `RequestIDMiddleware` and `LoggingMiddleware` \
+        and `send.json` of an `Encodable`; **hummingbird** its `Router`, `LogRequestsMiddleware(.info)` and `ResponseEncodable`; \
+        **vapor** its router, `RouteLoggingMiddleware(.info)` (its default) and `Content`. With logging on, every \
+        peer's swift-log handler is the same one (StreamLogHandler's line format, one `write(2)` per line to a \
+        file); what each middleware puts in a line is its own (Ringway's: method, path, status, duration, bytes, \
+        request id, client; Hummingbird's and Vapor's: method and path, at the request's start). Log lines counts \
+        the lines written, warm-up included. Ringway runs on io_uring with one loop, the peers on one event-loop \
+        thread; server and load generator are pinned to different cores.
 
 
         """

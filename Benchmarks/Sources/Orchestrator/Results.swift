@@ -59,6 +59,8 @@ struct RunRecord: Codable, Sendable {
     var network: NetStats?
     /// SSE: the server's `VmRSS` with every subscriber stream open and idle, minus before the first, per stream.
     var idleStreamBytes: Double?
+    /// Toolkit workloads: lines the server's request log holds after the run (warm-up included); nil: no log.
+    var accessLogLines: Int?
 
     /// Whether the run produced a usable result.
     var succeeded: Bool { failure == nil && load != nil }

@@ -87,6 +87,8 @@ struct RunCommand: ParsableCommand {
             if !selectedWorkloads.isEmpty || workloadNames.contains(Workload.allocationsName) { products.append("ringway-load") }
             if candidates.contains(where: { $0.kind == .nio }) { products.append("nio-peer") }
             if candidates.contains(where: { $0.kind == .hummingbird }) { products.append("hummingbird-peer") }
+            if candidates.contains(where: { $0.kind == .vapor }) { products.append("vapor-peer") }
+            if candidates.contains(where: \.isToolkitPeer) { products.append("ringway-toolkit-peer") }
             if candidates.contains(where: \.isRingway) || !products.isEmpty {
                 try Builder.build(paths: paths, products: products, skipRingway: !candidates.contains(where: \.isRingway))
             }

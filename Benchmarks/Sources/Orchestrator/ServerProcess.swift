@@ -14,14 +14,15 @@ final class ServerProcess {
     /// The server's process id (`taskset` execs the server, so it is the server's own).
     var pid: Int32 { process.processIdentifier }
 
-    /// Starts `contender` on a free port under `taskset -c cpu`, its output appended to `log`, with
-    /// `environment` added to the orchestrator's.
-    init(contender: Contender, paths: Paths, cpu: Int?, log: URL, environment: [String: String] = [:]) throws {
+    /// Starts `contender` serving `routes` on a free port under `taskset -c cpu`, its output appended to `log`,
+    /// with `environment` added to the orchestrator's.
+    init(contender: Contender, paths: Paths, cpu: Int?, log: URL, environment: [String: String] = [:],
+         routes: Workload.Routes = .benchmark) throws {
         self.contender = contender
         port = try Network.freePort()
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ringway-bench-\(contender.name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        let command = try contender.command(port: port, paths: paths, scratch: scratch)
+        let command = try contender.command(port: port, paths: paths, scratch: scratch, routes: routes)
         let pinned = cpu.map { ["taskset", "-c", String($0)] + command } ?? command
         process = try ChildProcess.start(pinned, directory: scratch, stdout: log, stderr: log, environment: environment)
     }
@@ -29,9 +30,10 @@ final class ServerProcess {
     /// Starts `contender` (as `init` does) and waits until it accepts connections; a server that
     /// started but never became ready is stopped before the error is thrown.
     static func startReady(
-        contender: Contender, paths: Paths, cpu: Int?, log: URL, environment: [String: String] = [:]
+        contender: Contender, paths: Paths, cpu: Int?, log: URL, environment: [String: String] = [:],
+        routes: Workload.Routes = .benchmark
     ) throws -> ServerProcess {
-        let server = try ServerProcess(contender: contender, paths: paths, cpu: cpu, log: log, environment: environment)
+        let server = try ServerProcess(contender: contender, paths: paths, cpu: cpu, log: log, environment: environment, routes: routes)
         do {
             try server.waitUntilReady()
         } catch {
@@ -67,6 +69,17 @@ final class ServerProcess {
 
     /// Peak resident bytes of the server and its workers.
     func peakResidentBytes() -> Int { ProcStats.peakResidentBytes(tree: pid) }
+
+    /// Lines in the toolkit workload's request log so far (nil when the server writes none).
+    func accessLogLines() -> Int? {
+        guard let handle = try? FileHandle(forReadingFrom: Contender.accessLog(in: scratch)) else { return nil }
+        defer { try? handle.close() }
+        var lines = 0
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            lines += chunk.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+        }
+        return lines
+    }
 
     /// Whether the server is still running.
     var isRunning: Bool { process.isRunning }

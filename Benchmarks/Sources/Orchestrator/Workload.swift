@@ -1,6 +1,16 @@
-/// One load shape from the benchmark matrix, e.g. `plaintext` (GET, 64 connections), `ws-16k` (WebSocket echo) or
-/// `sse-fanout-1k` (1,000 SSE subscribers, one publisher).
+import ToolkitWorkload
+
+/// One load shape from the benchmark matrix, e.g. `plaintext` (GET, 64 connections), `ws-16k` (WebSocket echo),
+/// `sse-fanout-1k` (1,000 SSE subscribers, one publisher) or `toolkit` (`GET /users/{id}` among 50 routes).
 struct Workload: Sendable, Hashable {
+    /// Which routes the server is started with.
+    enum Routes: Sendable, Hashable {
+        /// The benchmark routes (`/plaintext`, `/json`, `/echo`, `/ws/echo`, the SSE topics).
+        case benchmark
+        /// The toolkit workload's 50 routes (`ToolkitRoutes`), each framework's request logging on or off.
+        case toolkit(logging: Bool)
+    }
+
     /// How the load generator drives the server.
     enum Mode: String, Sendable, Codable {
         case http
@@ -19,6 +29,11 @@ struct Workload: Sendable, Hashable {
     var messageSize = 0
     /// SSE: events published but not yet received by every subscriber, at most.
     var outstanding = 4
+    var routes = Routes.benchmark
+    /// `ringway-load --path-template`: the path with `{n}`, varied per request (replaces `path`).
+    var pathTemplate: String?
+    /// `ringway-load --expect-body`: the body every answer must have, `{n}` its request's id.
+    var expectBody: String?
     /// A short description for the report.
     let summary: String
 
@@ -57,7 +72,26 @@ struct Workload: Sendable, Hashable {
         Workload(
             name: "sse-fanout-10k", mode: .sse, path: "/sse/topics/fanout", connections: 10_000,
             summary: "SSE fan-out: 10,000 subscribers on one topic, one publisher, at most 4 events outstanding"),
+        toolkit(logging: true),
+        toolkit(logging: false),
     ]
+
+    /// The toolkit workload: `GET /users/{id}` (id 1…10,000, cycling per request) among 50 routes, answered
+    /// `{"id":<id>,"name":"user <id>"}` from an `Encodable` through each framework's router and JSON path,
+    /// with its request-logging middleware writing every request to a file (`toolkit`) or off (`toolkit-nolog`).
+    static func toolkit(logging: Bool) -> Workload {
+        Workload(
+            name: logging ? "toolkit" : "toolkit-nolog", mode: .http, path: "/users/1", connections: 64,
+            routes: .toolkit(logging: logging), pathTemplate: ToolkitRoutes.measuredPathTemplate,
+            expectBody: ToolkitRoutes.measuredBodyTemplate,
+            summary: "GET /users/{id} with the id varying per request, among \(ToolkitRoutes.count) routes: each framework's "
+                + "router, its JSON encoding of an `Encodable` and "
+                + (logging ? "its request-logging middleware writing every request to a file" : "no request logging")
+                + "; 64 connections")
+    }
+
+    /// Whether it is one of the toolkit workloads.
+    var isToolkit: Bool { routes != .benchmark }
 
     /// Name of the idle-connections check, selectable next to the load workloads.
     static let idleName = "idle-10k"
@@ -66,7 +100,7 @@ struct Workload: Sendable, Hashable {
     static let allocationsName = "allocations"
 
     /// Workloads the allocations check counts (each contender: those it serves).
-    static let allocationWorkloads = ["plaintext", "json", "pipelined", "post-1k", "ws-64"]
+    static let allocationWorkloads = ["plaintext", "json", "pipelined", "post-1k", "ws-64", "toolkit-nolog"]
 
     /// Every selectable name: the load workloads, the idle-connections check and the allocations check.
     static let allNames = all.map(\.name) + [idleName, allocationsName]
@@ -102,6 +136,8 @@ struct Workload: Sendable, Hashable {
         if method != "GET" { arguments += ["--method", method] }
         if bodySize > 0 { arguments += ["--body-size", String(bodySize)] }
         if messageSize > 0 { arguments += ["--message-size", String(messageSize)] }
+        if let pathTemplate { arguments += ["--path-template", pathTemplate] }
+        if let expectBody { arguments += ["--expect-body", expectBody] }
         arguments += ["--duration", Self.format(duration), "--warmup", Self.format(warmup), "--json"]
         return arguments
     }
