@@ -1,2 +1,0 @@
-// The toolkit tests: one folder per area (Router, Request, Response, Middleware, Multipart).
-import Testing
