@@ -29,7 +29,7 @@ public struct TrustedProxies: Sendable, Equatable, CustomStringConvertible {
         var ranges: [IPAddressRange] = []
         var literals: Set<String> = []
         for entry in list.split(separator: ",") {
-            let entry = entry.trimmingSpaces()
+            let entry = entry.trimmingASCIISpaces()
             if entry.isEmpty { continue }
             if entry == "*" {
                 trustsAll = true
@@ -57,7 +57,7 @@ public struct TrustedProxies: Sendable, Equatable, CustomStringConvertible {
     /// this server), the first address that is not a trusted proxy; the leftmost when all are
     /// trusted (or with `*`). nil for an empty list.
     public func clientHost(forwardedFor list: String) -> String? {
-        let hops = list.split(separator: ",").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+        let hops = list.split(separator: ",").map { $0.trimmingASCIISpaces() }.filter { !$0.isEmpty }
         if trustsAll { return hops.first.map(String.init) }
         for hop in hops.reversed() where !trusts(hop) { return String(hop) }
         return hops.first.map(String.init)
@@ -93,7 +93,7 @@ public struct TrustedProxies: Sendable, Equatable, CustomStringConvertible {
     func scheme(peer: PeerAddress?, headers: Headers, own: String, websocket: Bool) -> String {
         guard let peer, trusts(peer.host), let value = headers["x-forwarded-proto"] else { return own }
         let secure: Bool
-        switch value.trimmingSpaces().lowercased() {
+        switch value.trimmingASCIISpaces().lowercased() {
         case "https", "wss": secure = true
         case "http", "ws": secure = false
         default: return own
@@ -160,15 +160,5 @@ public struct ProxyHeadersMiddleware: Middleware {
             Headers.asciiCaseInsensitiveEqual(field.name, "x-forwarded-for".utf8)
                 || Headers.asciiCaseInsensitiveEqual(field.name, "x-forwarded-proto".utf8)
         }
-    }
-}
-
-extension StringProtocol {
-    /// Without leading and trailing spaces and tabs.
-    fileprivate func trimmingSpaces() -> Substring {
-        var text = Substring(self)
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return text
     }
 }
