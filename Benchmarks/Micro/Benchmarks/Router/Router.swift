@@ -62,7 +62,13 @@ let benchmarks: @Sendable () -> Void = {
     // Thresholds: p50 is 0 allocations per 1000 dispatches; p90 is 2 per 1000 in
     // `thresholds check` runs (0 in some plain runs), on the static route and the prebuilt
     // answers alike, so it is not the parameter value: a per-sample cost of running an async
-    // body. A per-request allocation would read 1000. The committed thresholds are 2.
+    // body. A per-request allocation would read 1000. The committed thresholds are 2, with
+    // a tolerance of 4 (the harness's count moves between 0 and 2 from run to run; CI must
+    // not flake on it, and 1000 still fails).
+    let asyncDispatch = Benchmark.Configuration(
+        metrics: [.wallClock, .throughput, .mallocCountTotal], scalingFactor: .kilo,
+        maxDuration: .seconds(2), maxIterations: 1_000_000,
+        thresholds: [.mallocCountTotal: .init(relative: [.p90: 300], absolute: [.p90: 4])])
 
     let receive = Receive { .httpDisconnect }
     let send = Send { message in blackHole(message) }
@@ -76,14 +82,14 @@ let benchmarks: @Sendable () -> Void = {
     // it allocates per sample (not per call) is package-benchmark's, and the dispatch
     // benchmarks carry the same amount.
     let direct = Scope.http(HTTPScope(method: "GET", path: "/home"))
-    Benchmark("dispatch.baseline") { benchmark in
+    Benchmark("dispatch.baseline", configuration: asyncDispatch) { benchmark in
         for _ in benchmark.scaledIterations {
             try await RouteSets.noop(direct, receive, send)
         }
     }
     for (name, method, path) in dispatches {
         let scope = Scope.http(HTTPScope(method: method, path: path))
-        Benchmark(name) { benchmark in
+        Benchmark(name, configuration: asyncDispatch) { benchmark in
             for _ in benchmark.scaledIterations {
                 try await seed10(scope, receive, send)
             }
