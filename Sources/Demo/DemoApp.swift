@@ -23,7 +23,8 @@ import Darwin
 /// Unknown paths are `404 Not Found`, a known path with another method `405` with `allow`,
 /// an unknown WebSocket path is refused (403). In front of every route: the client address
 /// from trusted proxies' `x-forwarded-*`, a request id (`x-request-id`), the access log when
-/// one is configured, and CORS for any origin on `/api` and below.
+/// one is configured, and CORS for any origin on `/api` and below; the `HTTPError`s a route
+/// throws are answered inside that stack (`ErrorAnswerMiddleware`), so they get all of it.
 public struct DemoApp: Application {
     private let events: SSEDemo
     /// The directory `/static/{name}` serves files from; nil: no such route.
@@ -57,10 +58,14 @@ public struct DemoApp: Application {
         self.router = router
         // On stderr the line alone: a console handler would print the metadata beside it.
         let log = accessLog.map { LoggingMiddleware(format: $0, includeMetadata: false) }
-        self.stack = router.with(ProxyHeadersMiddleware(trustedProxies: forwardedAllowIPs), RequestIDMiddleware(), log, Self.cors)
+        self.stack = router.with(ProxyHeadersMiddleware(trustedProxies: forwardedAllowIPs), RequestIDMiddleware(), log, Self.cors,
+                                 ErrorAnswerMiddleware())
     }
 
-    private static let cors = try! CORSMiddleware(allowedOrigins: .any, allowedMethods: .any, allowedHeaders: .any).on(pathPrefix: "/api")
+    /// Any origin, named in the answer with `vary: Origin` (rather than `*`): a shared cache then
+    /// keeps one answer per origin.
+    private static let cors = try! CORSMiddleware(allowedOrigins: .matching { _ in true }, allowedMethods: .any, allowedHeaders: .any)
+        .on(pathPrefix: "/api")
 
     /// The demo's routes.
     private static func routes(staticDirectory: String?, events: SSEDemo) -> RouterApplication {

@@ -21,7 +21,7 @@ struct DemoRouteTests {
 
             let json = try await client.get("/json")
             #expect(json.status == 200)
-            #expect(json.text == #"{"message":"Hello, World!"}"#)
+            #expect(json.text == Self.jsonBody)
             #expect(json.header("content-type") == "application/json")
 
             let payload = Array("ringway echo ✓".utf8)
@@ -40,17 +40,33 @@ struct DemoRouteTests {
             #expect(head.body.isEmpty)
             #expect(head.header("content-length") == "13")
 
+            // HEAD comes from every GET route (the router answers it), the body dropped.
+            let headJSON = try await client.request("HEAD", "/json")
+            #expect(headJSON.status == 200)
+            #expect(headJSON.body.isEmpty)
+            #expect(headJSON.header("content-length") == String(Self.jsonBody.utf8.count))
+
             let missing = try await client.get("/missing")
             #expect(missing.status == 404)
+            #expect(missing.text == "Not Found")
+            #expect(missing.header("content-type") == "text/plain; charset=utf-8")
             let wrongMethod = try await client.request("DELETE", "/json")
             #expect(wrongMethod.status == 405)
             #expect(wrongMethod.header("allow") == "GET, HEAD")
+            #expect(wrongMethod.text == "Method Not Allowed")
+            let echoGet = try await client.get("/echo")
+            #expect(echoGet.status == 405)
+            #expect(echoGet.header("allow") == "POST")
+            // Every answer carries a request id, the router's own included.
+            #expect(missing.header("x-request-id") != nil && wrongMethod.header("x-request-id") != nil)
 
             // Still the same connection after all of that.
             let again = try await client.get("/plaintext")
             #expect(again.text == "Hello, World!")
         }
     }
+
+    static let jsonBody = #"{"message":"Hello, World!"}"#
 
     @Test("a large echo body survives many receive buffers and partial sends", arguments: Backends.all)
     func largeEcho(backend: BackendKind) async throws {
@@ -85,8 +101,16 @@ struct DemoRouteTests {
             #expect(head.body.isEmpty)
             #expect(head.header("content-length") == String(content.count))
             for refused in ["/static/missing", "/static/.hidden", "/static/..%2Fetc", "/static/sub", "/static/", "/static/sub/x"] {
-                #expect(try await client.get(refused).status == 404, "\(refused)")
+                let response = try await client.get(refused)
+                #expect(response.status == 404, "\(refused)")
+                #expect(response.text == "Not Found", "\(refused)")
             }
+            // The route's own 404 (an HTTPError it throws) for HEAD: the status, no body.
+            let headMissing = try await client.request("HEAD", "/static/missing")
+            #expect(headMissing.status == 404)
+            #expect(headMissing.body.isEmpty)
+            #expect(headMissing.header("x-request-id") != nil)
+            #expect(try await client.get("/static/data.bin").body.count == content.count)  // the connection survived it
         }
         // Without a directory there is no such route.
         #expect(try await TestClient(app: DemoApp()).get("/static/data.bin").status == 404)
