@@ -43,7 +43,7 @@
 ///     }
 /// }
 /// let app = AccessLog(next: handler.with(RequestIDMiddleware()))   // a stack inside a wrapper
-///     .with(CORSMiddleware(allowedOrigins: .any))                   // and a wrapper inside a stack
+///     .with(try CORSMiddleware(allowedOrigins: .any))               // and a wrapper inside a stack
 /// ```
 public protocol Middleware: Sendable {
     /// Handles one scope (HTTP request, WebSocket connection or lifespan), calling

@@ -10,7 +10,7 @@ import Darwin
 /// let upload = App { scope, receive, send in
 ///     let form = try await MultipartForm.read(scope, receive)
 ///     let title = form.fields.first { $0.name == "title" }?.value
-///     for file in form.files { print(file.filename ?? "-", file.size, file.path ?? "in memory") }
+///     for file in form.files { print(file.filename, file.size, file.path ?? "in memory") }
 /// }
 /// ```
 ///
