@@ -10,7 +10,9 @@ import Synchronization
 /// `request_id`, `client`). The status is the one the application sent; when it threw before
 /// a response, an `HTTPResponseError`'s status (what the server answers), else 500. WebSocket
 /// lines: `WebSocket connection to /ws …` on arrival and `WebSocket closed /ws 1000 2.501s`
-/// when the application returns (the close code it sent or received; 1011 if it threw).
+/// when the application returns (the close code it sent or received; 1011 if it threw after
+/// accepting; a refused handshake's status: 403 for a close before accepting, 500 or the
+/// `HTTPResponseError`'s status for a throw before it).
 ///
 /// Stack it after `RequestIDMiddleware` so `{request_id}` is known. When the logger's level
 /// hides `level`, every scope passes straight through; to turn access logging off, leave the
@@ -110,7 +112,9 @@ public struct LoggingMiddleware: Middleware {
         }
         let watchedSend = Send { message in
             switch message {
-            case .websocketClose(let code, _): closing.record(code)
+            case .websocketAccept: closing.accepted()
+            // A close before accepting is a refusal: the server answers the handshake 403.
+            case .websocketClose(let code, _): closing.record(closing.isAccepted ? code : 403)
             case .websocketHTTPResponseStart(let status, _): closing.record(status)  // a denial response
             default: break
             }
@@ -119,7 +123,9 @@ public struct LoggingMiddleware: Middleware {
         do {
             try await next(scope, watchedReceive, watchedSend)
         } catch {
-            closing.record(1011)  // the server closes with 1011 after an application error
+            // After accepting the server closes with 1011; before, it answers the handshake with
+            // the error's status (an HTTPResponseError) or 500.
+            closing.record(closing.isAccepted ? 1011 : (error as? any HTTPResponseError)?.status ?? 500)
             logClose(socket, closing.code, since: start, metadata: metadata)
             throw error
         }
@@ -161,9 +167,15 @@ final class ResponseTally: Sendable {
     }
 }
 
-/// The first close code a WebSocket's messages showed (sent or received).
+/// The first close code a WebSocket's messages showed (sent or received), or the handshake's
+/// status when it was refused; and whether the socket was accepted.
 final class CloseCode: Sendable {
     private let first = Atomic<Int>(0)
+    private let wasAccepted = Atomic<Bool>(false)
+
+    var isAccepted: Bool { wasAccepted.load(ordering: .relaxed) }
+
+    func accepted() { wasAccepted.store(true, ordering: .relaxed) }
 
     var code: Int? {
         let code = first.load(ordering: .relaxed)

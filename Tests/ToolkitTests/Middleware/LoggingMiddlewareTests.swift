@@ -142,8 +142,10 @@ struct LoggingMiddlewareTests {
         #expect(logs.lines[1].metadata["close_code"] == "4001")
     }
 
+    /// The code is what the client sees: a close before accepting and a throw before accepting
+    /// are answered on the handshake (403, 500), a throw after accepting closes with 1011.
     @Test("WebSocket closed by the application, refused, or failed", arguments: [
-        ("close", "1008"), ("refuse", "403"), ("throw", "1011"),
+        ("close", "1008"), ("refuse", "403"), ("closeBeforeAccept", "403"), ("throw", "500"), ("throwAfterAccept", "1011"),
     ])
     func websocketEndings(ending: String, code: String) async throws {
         let logs = LogCapture()
@@ -156,6 +158,11 @@ struct LoggingMiddlewareTests {
             case "refuse":
                 try await send(.websocketHTTPResponseStart(status: 403))
                 try await send(.websocketHTTPResponseBody())
+            case "closeBeforeAccept":
+                try await send(.websocketClose())
+            case "throwAfterAccept":
+                try await send(.websocketAccept())
+                throw Breakage()
             default:
                 throw Breakage()
             }
@@ -164,7 +171,7 @@ struct LoggingMiddlewareTests {
         do {
             _ = try await Fixture.call(app, scope, receive: [.websocketConnect])
         } catch is Breakage {
-            #expect(ending == "throw")
+            #expect(ending.hasPrefix("throw"))
         }
         #expect(logs.messages.last.map { Self.parse($0)[3] } == Substring(code))
     }
