@@ -27,6 +27,9 @@ extension Send {
     /// `value` as JSON (`OrderedJSONEncoder`: keys in the order they are encoded, dictionary
     /// keys sorted, `Date` as ISO 8601), in `style`, `application/json` by default. Throws
     /// `ResponseError.jsonEncoding` (before anything is sent) when it does not encode.
+    // Disfavored so that a literal (`send.json(["a": x, "b": y], style: .python)`) stays a
+    // `JSONValue` with its keys in order instead of becoming a key-sorted `Dictionary`.
+    @_disfavoredOverload
     public func json(_ value: some Encodable, style: JSONValue.Style = .compact, status: Int = 200, headers: Headers = Headers(),
                      contentType: String = "application/json") async throws {
         let body: [UInt8]
