@@ -64,9 +64,8 @@ struct ToolkitRequestTests {
             #expect(badForm.status == 400)
 
             let item = try await Self.curl(curl, json + ["--data-binary", #"{"name":"pen","count":3}"#, "\(base)/items"])
-            // Foundation's JSONEncoder does not promise a key order: compare the values.
-            #expect(item.status == 201)
-            #expect(try JSONDecoder().decode(Item.self, from: Data(item.body.utf8)) == Item(name: "pen", count: 3))
+            // send.json writes the members in declaration order on every platform.
+            #expect(item.status == 201 && item.body == #"{"name":"pen","count":3}"#)
             let wrong = try await Self.curl(curl, json + ["--data-binary", #"{"name":"pen","count":"three"}"#, "\(base)/items"])
             #expect(wrong.status == 400 && wrong.body == "Invalid JSON")
         }

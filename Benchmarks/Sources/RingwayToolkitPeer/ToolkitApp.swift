@@ -4,7 +4,7 @@ import RingwayToolkit
 import ToolkitWorkload
 
 /// The toolkit mode: the 50 routes (`ToolkitRoutes`) on RingwayToolkit's `Router`, and
-/// `GET /users/{id:int}` answering a `User` through `send.json` (Foundation's `JSONEncoder`).
+/// `GET /users/{id:int}` answering a `User` through `send.json` (`OrderedJSONEncoder`: `{"id":…,"name":…}` in that order).
 /// When requests are logged, `RequestIDMiddleware` and `LoggingMiddleware` go in front, as the
 /// logging middleware's documentation stacks them (the id the line carries, sent back as
 /// `x-request-id`); off, they are nil and stack as nothing.

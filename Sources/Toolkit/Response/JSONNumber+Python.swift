@@ -20,7 +20,8 @@ extension JSONNumber {
     /// Appends Python's `repr(value)` for a finite `value`: the shortest digits that read back
     /// as `value`, positional when the decimal exponent is in -4..<16 (`0.0001`, `1e-05`,
     /// `1000000000000000.0`, `1e+16`), `.0` on whole numbers, at least two exponent digits.
-    static func writePythonRepr(_ value: Double, into output: inout [UInt8]) {
+    /// A `Float` is written with its own shortest digits (`Float(0.1)` is `0.1`).
+    static func writePythonRepr<F: BinaryFloatingPoint & LosslessStringConvertible>(_ value: F, into output: inout [UInt8]) {
         if value.sign == .minus { output.append(UInt8(ascii: "-")) }
         if value == 0 {
             output.append(contentsOf: "0.0".utf8)

@@ -34,7 +34,9 @@ extension JSONValue {
         write(into: &output, style: style, depth: 0)
     }
 
-    private func write(into output: inout [UInt8], style: Style, depth: Int) {
+    /// Appends the JSON text of this value nested `depth` levels deep (the indentation of
+    /// `.pythonIndented`); `OrderedJSONEncoder` writes values inside its own containers so.
+    func write(into output: inout [UInt8], style: Style, depth: Int) {
         let asciiOnly = style != .compact
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
@@ -65,7 +67,7 @@ extension JSONValue {
 
     /// What goes before a member or element: `,` unless it is the first, then a space
     /// (`.python`) or a line break and the indentation of `depth` (`.pythonIndented`).
-    private static func writeItemBreak(first: Bool, _ style: Style, depth: Int, into output: inout [UInt8]) {
+    static func writeItemBreak(first: Bool, _ style: Style, depth: Int, into output: inout [UInt8]) {
         if !first { output.append(UInt8(ascii: ",")) }
         switch style {
         case .compact: break
@@ -75,7 +77,7 @@ extension JSONValue {
     }
 
     /// What goes before a non-empty container's closing bracket.
-    private static func writeClosingBreak(_ style: Style, depth: Int, into output: inout [UInt8]) {
+    static func writeClosingBreak(_ style: Style, depth: Int, into output: inout [UInt8]) {
         if case .pythonIndented(let width) = style { writeLineBreak(indent: width * depth, into: &output) }
     }
 

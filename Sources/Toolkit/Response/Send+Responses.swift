@@ -24,10 +24,28 @@ extension Send {
         try await bytes(Array(html.utf8), status: status, headers: headers, contentType: contentType)
     }
 
-    /// `value` encoded with `encoder`, `application/json` by default. Throws
+    /// `value` as JSON (`OrderedJSONEncoder`: keys in the order they are encoded, dictionary
+    /// keys sorted, `Date` as ISO 8601), in `style`, `application/json` by default. Throws
     /// `ResponseError.jsonEncoding` (before anything is sent) when it does not encode.
-    public func json(_ value: some Encodable, status: Int = 200, headers: Headers = Headers(),
-                     contentType: String = "application/json", encoder: JSONEncoder = Send.jsonEncoder) async throws {
+    // Disfavored so that a literal (`send.json(["a": x, "b": y], style: .python)`) stays a
+    // `JSONValue` with its keys in order instead of becoming a key-sorted `Dictionary`.
+    @_disfavoredOverload
+    public func json(_ value: some Encodable, style: JSONValue.Style = .compact, status: Int = 200, headers: Headers = Headers(),
+                     contentType: String = "application/json") async throws {
+        let body: [UInt8]
+        do {
+            body = try OrderedJSONEncoder(style: style).encode(value)
+        } catch {
+            throw ResponseError(.jsonEncoding(String(describing: error)))
+        }
+        try await bytes(body, status: status, headers: headers, contentType: contentType)
+    }
+
+    /// `value` encoded with Foundation's `encoder` (for its date, key and data strategies),
+    /// `application/json` by default. Throws `ResponseError.jsonEncoding` (before anything is
+    /// sent) when it does not encode.
+    public func json(_ value: some Encodable, encoder: JSONEncoder, status: Int = 200, headers: Headers = Headers(),
+                     contentType: String = "application/json") async throws {
         let body: Data
         do {
             body = try encoder.encode(value)
@@ -137,9 +155,6 @@ extension Send {
         default: return "application/octet-stream"
         }
     }
-
-    /// The encoder `json(_:)` uses by default (Foundation's defaults, shared).
-    public static let jsonEncoder = JSONEncoder()
 
     /// `headers` with `content-type: contentType` first unless they name their own.
     static func fields(_ headers: Headers, contentType: String?) -> Headers {

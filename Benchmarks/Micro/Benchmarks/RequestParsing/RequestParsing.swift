@@ -1,4 +1,5 @@
 import Benchmark
+import Foundation
 import RingwayToolkit
 
 // The toolkit's request parsers. As in Codecs: allocation counts are what CI checks
@@ -14,6 +15,30 @@ let apiJSON = Array((#"{"id":42,"name":"Ada Lovelace","email":"ada@example.com",
     + #""address":{"city":"London","zip":"W1"},"active":true,"score":98.5,"notes":null}"#).utf8)
 /// A cookie field as a browser sends it.
 let cookieField = Array("session=0123456789abcdef; theme=dark; _ga=GA1.2.3456.7890".utf8)
+
+/// The toolkit workload's response value (`GET /users/{id}`).
+struct User: Encodable {
+    let id: Int
+    let name: String
+}
+
+/// A response record of ten fields of the common kinds.
+struct Record10: Encodable {
+    let id: Int
+    let name: String
+    let email: String
+    let active: Bool
+    let score: Double
+    let age: Int
+    let city: String
+    let zip: String?
+    let balance: Int64
+    let notes: String?
+}
+
+let user = User(id: 42, name: "user 42")
+let record10 = Record10(id: 42, name: "Ada Lovelace", email: "ada@example.com", active: true, score: 98.5, age: 36,
+                        city: "London", zip: "W1", balance: 1_234_567, notes: nil)
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -39,5 +64,27 @@ let benchmarks: @Sendable () -> Void = {
     }
     Benchmark("CookieParse.browser3") { benchmark in
         for _ in benchmark.scaledIterations { blackHole(Cookies(parsing: cookieField)) }
+    }
+
+    // Response encoding: the toolkit's OrderedJSONEncoder (what send.json uses), against
+    // Foundation's JSONEncoder and a hand-written body (the workload's 15% target).
+    let ordered = OrderedJSONEncoder()
+    Benchmark("JSONEncode.user") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try? ordered.encode(user)) }
+    }
+    Benchmark("JSONEncode.record10") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try? ordered.encode(record10)) }
+    }
+    Benchmark("JSONEncode.user.handWritten", configuration: .init(thresholds: [:])) { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(Array("{\"id\":\(user.id),\"name\":\"\(user.name)\"}".utf8))
+        }
+    }
+    let foundation = JSONEncoder()
+    Benchmark("JSONEncode.user.foundation", configuration: .init(thresholds: [:])) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try? Array(foundation.encode(user))) }
+    }
+    Benchmark("JSONEncode.record10.foundation", configuration: .init(thresholds: [:])) { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try? Array(foundation.encode(record10))) }
     }
 }
