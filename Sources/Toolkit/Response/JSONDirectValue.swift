@@ -50,38 +50,15 @@ enum JSONScalarText {
 
     /// `date` as ISO 8601 in UTC with milliseconds: `2026-12-02T06:33:40.123Z`.
     static func iso8601(_ date: Date) -> String {
-        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let since1970 = (date.timeIntervalSince1970 * 1000).rounded(.down)
         // Years 0001…9999 (beyond, the text would not be ISO 8601 in four digits anyway).
-        let total = Int64(max(-62_135_596_800_000, min(253_402_300_799_999, milliseconds)))
-        var days = total / 86_400_000
-        var inDay = total % 86_400_000
-        if inDay < 0 {
-            inDay += 86_400_000
-            days -= 1
-        }
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        var text: [UInt8] = []
-        text.reserveCapacity(24)
-        func pad(_ value: Int64, _ width: Int) {
-            var digits: [UInt8] = []
-            writeInteger(value, into: &digits)
-            for _ in digits.count..<max(width, digits.count) { text.append(UInt8(ascii: "0")) }
-            text.append(contentsOf: digits)
-        }
-        pad(year, 4); text.append(UInt8(ascii: "-")); pad(month, 2); text.append(UInt8(ascii: "-")); pad(day, 2)
-        text.append(UInt8(ascii: "T"))
-        pad(inDay / 3_600_000, 2); text.append(UInt8(ascii: ":")); pad(inDay / 60_000 % 60, 2); text.append(UInt8(ascii: ":"))
-        pad(inDay / 1000 % 60, 2); text.append(UInt8(ascii: ".")); pad(inDay % 1000, 3); text.append(UInt8(ascii: "Z"))
-        return String(decoding: text, as: UTF8.self)
+        let total = Int64(max(-62_135_596_800_000, min(253_402_300_799_999, since1970)))
+        let seconds = total >= 0 ? total / 1000 : (total - 999) / 1000  // rounded down, also before 1970
+        let milliseconds = Int(total - seconds * 1000)
+        let time = UTCTime(secondsSince1970: seconds)
+        let pad = UTCTime.padded
+        return "\(pad(time.year, 4))-\(pad(time.month, 2))-\(pad(time.day, 2))T"
+            + "\(pad(time.hour, 2)):\(pad(time.minute, 2)):\(pad(time.second, 2)).\(pad(milliseconds, 3))Z"
     }
 }
 
